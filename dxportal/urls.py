@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from plans import views as plan_views
+
+admin.site.site_header = "DXポータル 管理"
+admin.site.site_title = "DXポータル 管理"
+admin.site.index_title = "自治体DX推進計画の管理"
+
+urlpatterns = [
+    path("", plan_views.home, name="home"),
+    path("healthz", plan_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

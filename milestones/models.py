@@ -1,0 +1,129 @@
+"""Milestones of a measure (工程表) and the log of reminders sent about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from measures.models import Measure, WorkStatus
+from plans.models import Department, Plan
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        INTERIM = "interim", _("中間指標")
+        GOAL = "goal", _("到達目標")
+
+    Status = WorkStatus
+    OPEN_STATUSES = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("計画"),
+                             editable=False)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="milestones",
+                                verbose_name=_("施策"))
+    code = models.CharField(_("マイルストーンコード"), max_length=32)
+    title = models.CharField(_("マイルストーン名"), max_length=200)
+    kind = models.CharField(_("種別"), max_length=8, choices=Kind.choices, default=Kind.INTERIM)
+    due_date = models.DateField(_("期限"))
+    owner_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="milestones",
+                                         verbose_name=_("担当部署"), blank=True,
+                                         help_text=_("空欄なら施策の担当部署"))
+    status = models.CharField(_("状況"), max_length=16, choices=WorkStatus.choices, default=WorkStatus.NOT_STARTED)
+    completed_on = models.DateField(_("完了日"), null=True, blank=True)
+    comment = models.TextField(_("コメント"), blank=True)
+    version = models.PositiveIntegerField(_("更新回数"), default=1, editable=False,
+                                          help_text=_("同時編集の検出に使います"))
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("更新者"))
+    sort_order = models.PositiveIntegerField(_("表示順"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("マイルストーン")
+        verbose_name_plural = _("マイルストーン")
+        ordering = ["due_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="milestone_code_unique_per_plan"),
+            models.CheckConstraint(condition=~Q(status="done") | Q(completed_on__isnull=False),
+                                   name="milestone_done_has_completed_on"),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "due_date"], name="milestone_plan_due_idx"),
+            models.Index(fields=["owner_department", "due_date"], name="milestone_owner_due_idx"),
+            models.Index(fields=["status", "due_date"], name="milestone_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        if self.status == WorkStatus.DONE and not self.completed_on:
+            raise ValidationError({"completed_on": _("完了にするときは完了日を入力してください。")})
+        if self.status != WorkStatus.DONE and self.completed_on:
+            raise ValidationError({"completed_on": _("完了日は状況が「完了」のときだけ入力できます。")})
+
+    def save(self, *args, **kwargs) -> None:
+        self.plan_id = self.measure.plan_id
+        if not self.owner_department_id:
+            self.owner_department_id = self.measure.owner_department_id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.is_open and self.due_date < today
+
+
+class ReminderLog(models.Model):
+    """One reminder stage claimed for one milestone (or one staleness notice for one measure).
+
+    The unique key (milestone, stage, due_date) is the claim: a run inserts the row before sending,
+    and only the run whose insert succeeded sends. A changed due date makes a new key: stages start afresh.
+    """
+
+    class State(models.TextChoices):
+        CLAIMED = "claimed", _("送信中")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("送信失敗")
+        SKIPPED = "skipped", _("省略")
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="reminders", verbose_name=_("マイルストーン"))
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="reminders", verbose_name=_("施策"))
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reminders",
+                                   verbose_name=_("部署"))
+    stage = models.CharField(_("段階"), max_length=32)
+    due_date = models.DateField(_("期限（送信時）"))
+    run_date = models.DateField(_("実行日"))
+    state = models.CharField(_("状態"), max_length=8, choices=State.choices, default=State.CLAIMED)
+    recipients = models.JSONField(_("宛先"), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    error = models.TextField(_("エラー"), blank=True)
+    escalated = models.BooleanField(_("管理者へ通知"), default=False)
+    claimed_at = models.DateTimeField(_("確保日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知履歴")
+        verbose_name_plural = _("通知履歴")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "stage", "due_date"], condition=Q(milestone__isnull=False),
+                                    name="reminder_once_per_milestone_stage_due"),
+            models.UniqueConstraint(fields=["measure", "stage", "due_date"], condition=Q(measure__isnull=False),
+                                    name="reminder_once_per_measure_stage"),
+        ]
+        indexes = [models.Index(fields=["state", "run_date"], name="reminder_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone or self.measure} {self.stage}"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .health import check_database, check_redis
+from .models import Plan
+from .permissions import access_for
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database (and Redis, if configured) answer; 503 with the reason otherwise."""
+    db_ok, db_detail = check_database()
+    checks = {"database": {"ok": db_ok, "detail": db_detail}}
+    redis_result = check_redis()
+    if redis_result is not None:
+        checks["redis"] = {"ok": redis_result[0], "detail": redis_result[1]}
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks},
+                        status=200 if healthy else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal's landing page: the plans of the user's municipality."""
+    access = access_for(request.user)
+    plans = Plan.objects.select_related("municipality", "edition")
+    if not access.is_superuser:
+        plans = plans.filter(municipality_id=access.municipality_id)
+    return render(request, "plans/home.html", {"plans": plans, "access": access})
