@@ -90,3 +90,10 @@ def test_non_superuser_admin_sees_only_their_city_in_django_admin(client, cast):
     assert str(cast.plan) in html
     assert str(cast.other_plan) not in html
     assert client.get(f"/admin/measures/measure/{cast.other_measure.pk}/change/").status_code in (302, 404)
+
+
+def test_detail_pages_show_own_city_and_hide_other_cities(client, cast):
+    client.force_login(cast.bob)
+    assert cast.measure.title in client.get(f"/measures/{cast.measure.pk}/").content.decode()
+    assert cast.milestone.title in client.get(f"/milestones/{cast.milestone.pk}/").content.decode()
+    assert client.get(f"/measures/{cast.other_measure.pk}/").status_code == 404

@@ -1,0 +1,207 @@
+"""The progress rules of DESIGN.md §3, defined once. Every page, export and API shows these numbers.
+
+Measure progress
+    completed milestones ÷ non-cancelled milestones; a measure with no (non-cancelled) milestones uses its
+    latest reported % done; with neither it is 0.
+Group progress (a national item, a department, a pillar, a plan)
+    the average of its measures' progress weighted by each measure's non-cancelled milestone count, a measure
+    without milestones weighing 1 (so a measure reported only by % still counts).
+Health (status colour, always shown with its text label)
+    完了   every non-cancelled milestone done (or, without milestones, latest report 完了 / 100 %)
+    遅延   a milestone overdue (open and its due date passed)
+    注意   a milestone due within 30 days not started, or a KPI behind its straight-line path
+    未着手 nothing started yet (no milestone begun or done, no progress reported)
+    順調   otherwise
+KPI grade (as Japanese cities publish it)
+    A target reached; B ≥ 80 % of the way from baseline to target; C ≥ 50 %; D below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from plans.fiscal import fiscal_year_bounds
+
+from .models import ProgressUpdate, WorkStatus
+
+DUE_SOON_DAYS = 30
+
+GRADE_RULE = _("A: 目標値を達成 / B: 基準値から目標値までの80%以上 / C: 50%以上 / D: 50%未満")
+
+
+class Health:
+    DONE = "done"
+    ON_TRACK = "ontrack"
+    WARNING = "warn"
+    LATE = "late"
+    NOT_STARTED = "notstarted"
+
+    LABELS = {
+        DONE: _("完了"),
+        ON_TRACK: _("順調"),
+        WARNING: _("注意"),
+        LATE: _("遅延"),
+        NOT_STARTED: _("未着手"),
+    }
+    ORDER = (LATE, WARNING, NOT_STARTED, ON_TRACK, DONE)  # most urgent first
+
+    @classmethod
+    def label(cls, key: str) -> str:
+        return str(cls.LABELS[key])
+
+
+OPEN = [WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED]
+
+
+def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones") -> QuerySet:
+    """Add the counts every progress number is made of, in the same query:
+    ms_total (non-cancelled), ms_done, ms_started (in progress or done), ms_overdue, ms_due_soon_idle
+    (not started, due within 30 days), latest_percent and latest_status (latest progress update)."""
+    p = prefix
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
+    return qs.annotate(
+        ms_total=Count(p, filter=~Q(**{f"{p}__status": WorkStatus.CANCELLED})),
+        ms_done=Count(p, filter=Q(**{f"{p}__status": WorkStatus.DONE})),
+        ms_started=Count(p, filter=Q(**{f"{p}__status__in": [WorkStatus.IN_PROGRESS, WorkStatus.DONE,
+                                                            WorkStatus.DELAYED]})),
+        ms_overdue=Count(p, filter=Q(**{f"{p}__status__in": OPEN, f"{p}__due_date__lt": today})),
+        ms_due_soon_idle=Count(p, filter=Q(**{f"{p}__status": WorkStatus.NOT_STARTED, f"{p}__due_date__gte": today,
+                                              f"{p}__due_date__lte": soon})),
+        latest_percent=Subquery(latest.values("percent_done")[:1], output_field=IntegerField()),
+        latest_status=Subquery(latest.values("status")[:1]),
+        n_updates=Coalesce(Subquery(
+            ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by().values("measure")
+            .annotate(c=Count("id")).values("c")[:1], output_field=IntegerField()), Value(0)),
+    )
+
+
+def measure_ratio(*, total: int, done: int, latest_percent: int | None) -> float:
+    """Progress of one measure in 0..1 (see module docstring)."""
+    if total:
+        return done / total
+    if latest_percent is not None:
+        return max(0, min(100, latest_percent)) / 100
+    return 0.0
+
+
+def measure_weight(total: int) -> int:
+    return total if total else 1
+
+
+def group_ratio(parts: Iterable[tuple[float, int]]) -> float | None:
+    """Weighted average of (ratio, weight) pairs; None for an empty group (e.g. a national item with no
+    measures: shown as such, not as 0 %)."""
+    num = den = 0.0
+    for ratio, weight in parts:
+        num += ratio * weight
+        den += weight
+    return num / den if den else None
+
+
+def measure_health(*, total: int, done: int, started: int, overdue: int, due_soon_idle: int,
+                   latest_percent: int | None, latest_status: str | None, kpi_behind: bool = False) -> str:
+    if total and done == total:
+        return Health.DONE
+    if not total and (latest_status == WorkStatus.DONE or latest_percent == 100):
+        return Health.DONE
+    if overdue:
+        return Health.LATE
+    if due_soon_idle or kpi_behind:
+        return Health.WARNING
+    if not started and not latest_percent and latest_status in (None, WorkStatus.NOT_STARTED):
+        return Health.NOT_STARTED
+    return Health.ON_TRACK
+
+
+def health_of_annotated(measure, *, kpi_behind: bool = False) -> str:
+    """measure_health for a measure annotated by annotate_measure_progress."""
+    return measure_health(total=measure.ms_total, done=measure.ms_done, started=measure.ms_started,
+                          overdue=measure.ms_overdue, due_soon_idle=measure.ms_due_soon_idle,
+                          latest_percent=measure.latest_percent, latest_status=measure.latest_status,
+                          kpi_behind=kpi_behind)
+
+
+def ratio_of_annotated(measure) -> float:
+    return measure_ratio(total=measure.ms_total, done=measure.ms_done, latest_percent=measure.latest_percent)
+
+
+def group_health(healths: Iterable[str]) -> str | None:
+    """A group's colour: 遅延 if any measure is late, then 注意, 完了 only if all done, 未着手 if none started."""
+    hs = list(healths)
+    if not hs:
+        return None
+    if Health.LATE in hs:
+        return Health.LATE
+    if Health.WARNING in hs:
+        return Health.WARNING
+    if all(h == Health.DONE for h in hs):
+        return Health.DONE
+    if all(h == Health.NOT_STARTED for h in hs):
+        return Health.NOT_STARTED
+    return Health.ON_TRACK
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiAssessment:
+    achievement: float | None  # share of the way from baseline to target (1.0 = reached); None if unknown
+    grade: str | None  # A–D
+    expected: float | None  # share of the way the straight-line path expects by the actual's date
+    behind: bool
+
+
+def kpi_achievement(*, baseline: Decimal | None, target: Decimal | None, actual: Decimal | None) -> float | None:
+    """(actual − baseline) ÷ (target − baseline): the same formula serves lower-is-better KPIs, where both
+    differences are negative."""
+    if baseline is None or target is None or actual is None or target == baseline:
+        return None
+    return float((actual - baseline) / (target - baseline))
+
+
+def kpi_grade(*, baseline: Decimal | None, target: Decimal | None, actual: Decimal | None,
+              direction: str) -> str | None:
+    if target is not None and actual is not None:
+        reached = actual >= target if direction == "higher" else actual <= target
+        if reached:
+            return "A"
+    achievement = kpi_achievement(baseline=baseline, target=target, actual=actual)
+    if achievement is None:
+        return None
+    if achievement >= 0.8:
+        return "B"
+    if achievement >= 0.5:
+        return "C"
+    return "D"
+
+
+def kpi_expected_share(*, baseline_date: dt.date | None, target_fy: int | None, on: dt.date) -> float | None:
+    """How far along the straight line from (baseline date, baseline) to (end of target FY, target) a KPI
+    should be on a date."""
+    if baseline_date is None or target_fy is None:
+        return None
+    end = fiscal_year_bounds(target_fy)[1]
+    span = (end - baseline_date).days
+    if span <= 0:
+        return 1.0
+    return max(0.0, min(1.0, (on - baseline_date).days / span))
+
+
+def assess_kpi(*, baseline: Decimal | None, baseline_date: dt.date | None, target: Decimal | None,
+               target_fy: int | None, direction: str, actual: Decimal | None, actual_date: dt.date | None
+               ) -> KpiAssessment:
+    achievement = kpi_achievement(baseline=baseline, target=target, actual=actual)
+    grade = kpi_grade(baseline=baseline, target=target, actual=actual, direction=direction)
+    expected = kpi_expected_share(baseline_date=baseline_date, target_fy=target_fy, on=actual_date) \
+        if actual_date else None
+    behind = bool(grade != "A" and achievement is not None and expected is not None and achievement < expected)
+    return KpiAssessment(achievement=achievement, grade=grade, expected=expected, behind=behind)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "milestones"
+urlpatterns = [
+    path("<int:pk>/", views.milestone_detail, name="detail"),
+]
