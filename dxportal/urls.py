@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("measures/", include("measures.urls")),
     path("milestones/", include("milestones.urls")),
+    path("dashboard/", include("plans.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MeasuresConfig(AppConfig):
     name = "measures"
     verbose_name = _("施策・指標")
+
+    def ready(self) -> None:
+        from . import rollup  # noqa: F401  (issue 5: keeps MeasureRollup current on writes)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,6 +29,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The portal's landing page: the plans of the user's municipality."""
     access = access_for(request.user)
+    if access.role in ("council", "viewer"):  # read-only roles land on the dashboard (issue 5)
+        return redirect("dashboard:overview")
     plans = Plan.objects.select_related("municipality", "edition")
     if not access.is_superuser:
         plans = plans.filter(municipality_id=access.municipality_id)
