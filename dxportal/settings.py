@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "plans",
     "measures",
     "milestones",
+    "rest_framework",  # issue 5: open-data API
+    "drf_spectacular",  # issue 5: its OpenAPI schema
 ]
 
 MIDDLEWARE = [
@@ -170,3 +172,20 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
+
+# --- Issue 5: council dashboards and the open-data API ------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["plans.api.permissions.PortalReader"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "plans.api.renderers.CSVRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "plans.api.pagination.OpenDataPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DXポータル オープンデータAPI",
+    "DESCRIPTION": "自治体DX推進計画の計画・施策・マイルストーン・指標の実績値・国の取組事項ごとの進捗（読み取り専用、JSON/CSV）",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
