@@ -24,6 +24,11 @@ setup() {
     "$PY" -m pip install --quiet -r requirements-dev.txt
     echo "$want" > "$stamp"
   fi
+  # axe-core for the accessibility tests (pinned in package-lock.json), when npm is available.
+  if command -v npm >/dev/null 2>&1 && [ -f package-lock.json ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
+    echo "==> installing axe-core (npm ci)"
+    npm ci --no-audit --no-fund --silent
+  fi
 }
 
 pg_url() {

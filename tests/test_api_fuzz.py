@@ -12,7 +12,7 @@ from plans.demo import seed_demo
 MAX_EXAMPLES = 30
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_api_input_causes_a_server_error(live_server, settings_public):
     seed_demo()
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
