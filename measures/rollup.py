@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 OPEN_SQL = "('not_started', 'in_progress', 'delayed')"
 
 _SELECT = """
-SELECT m.id, m.plan_id,
+SELECT m.id, l.nationalitem_id, m.plan_id,
        COALESCE(SUM(CASE WHEN ms.status IS NOT NULL AND ms.status <> 'cancelled' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN ms.status = 'done' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN ms.status IN ('in_progress', 'done', 'delayed') THEN 1 ELSE 0 END), 0),
@@ -26,12 +26,14 @@ SELECT m.id, m.plan_id,
          ORDER BY pu.created_at DESC, pu.id DESC LIMIT 1),
        COALESCE((SELECT pu.status FROM measures_progressupdate pu WHERE pu.measure_id = m.id
          ORDER BY pu.created_at DESC, pu.id DESC LIMIT 1), '')
-FROM measures_measure m LEFT JOIN milestones_milestone ms ON ms.measure_id = m.id
+FROM measures_measure m
+LEFT JOIN measures_measure_national_items l ON l.measure_id = m.id
+LEFT JOIN milestones_milestone ms ON ms.measure_id = m.id
 {where}
-GROUP BY m.id, m.plan_id
+GROUP BY m.id, l.nationalitem_id, m.plan_id
 """
 
-_COLUMNS = "(measure_id, plan_id, ms_total, ms_done, ms_started, first_open_due, latest_percent, latest_status)"
+_COLUMNS = "(measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, latest_percent, latest_status)"
 
 
 def _where(column: str, ids: list[int] | None) -> tuple[str, list[int]]:
@@ -63,6 +65,10 @@ def refresh_rollup(*, plan_ids: Iterable[int] | None = None, measure_ids: Iterab
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in rebuild_sql(plan_ids=plan_ids, measure_ids=measure_ids):
             cursor.execute(sql, params)
+    if measure_ids is None:  # a bulk refresh follows a bulk write: cached dashboards are stale too
+        from plans.dashboard.cache import invalidate
+
+        invalidate()
 
 
 def inconsistent_rows(*, plan_ids: list[int] | None = None) -> list[tuple]:
@@ -71,16 +77,16 @@ def inconsistent_rows(*, plan_ids: list[int] | None = None) -> list[tuple]:
     where, params = _where("m.plan_id", plan_ids)
     with connection.cursor() as cursor:
         cursor.execute(_SELECT.format(where=where), params)
-        live = {row[0]: tuple(_norm(v) for v in row) for row in cursor.fetchall()}
+        live = {(row[0], row[1]): tuple(_norm(v) for v in row) for row in cursor.fetchall()}
         rwhere, rparams = _where("plan_id", plan_ids)
-        cursor.execute("SELECT measure_id, plan_id, ms_total, ms_done, ms_started, first_open_due, latest_percent, "
-                       f"latest_status FROM measures_measurerollup {rwhere}", rparams)
-        stored = {row[0]: tuple(_norm(v) for v in row) for row in cursor.fetchall()}
+        cursor.execute("SELECT measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, "
+                       f"latest_percent, latest_status FROM measures_measurerollup {rwhere}", rparams)
+        stored = {(row[0], row[1]): tuple(_norm(v) for v in row) for row in cursor.fetchall()}
     diffs = []
     for key in live.keys() | stored.keys():
         if live.get(key) != stored.get(key):
             diffs.append((key, stored.get(key), live.get(key)))
-    return sorted(diffs, key=lambda d: d[0])
+    return sorted(diffs, key=lambda d: (d[0][0], d[0][1] or 0))
 
 
 def _norm(value):
@@ -108,3 +114,14 @@ def _measure_saved(sender, instance, created: bool, **kwargs) -> None:
     if kwargs.get("raw"):
         return
     _refresh_on_commit(instance.pk)  # a new measure gets its row; a moved one follows its plan
+
+
+@receiver(m2m_changed, sender="measures.Measure_national_items", dispatch_uid="rollup.items_changed")
+def _items_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if reverse:  # changed from the item's side: refresh every measure touched
+        for measure_id in pk_set or ():
+            _refresh_on_commit(measure_id)
+    else:
+        _refresh_on_commit(instance.pk)

@@ -26,3 +26,4 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(sync_role_groups, dispatch_uid="plans.sync_role_groups")
+        from .dashboard import cache  # noqa: F401  (issue 5: dashboard cache invalidation on writes)

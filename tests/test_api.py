@@ -13,6 +13,14 @@ from plans.dashboard.selectors import Filters, plan_overview
 from .factories import IndicatorFactory, IndicatorValueFactory, ProgressUpdateFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_dashboard_cache():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.DASHBOARD_CACHE].clear()
+
+
 @pytest.fixture
 def data(cast):
     ProgressUpdateFactory(measure=cast.measure, comment="庁内限りのメモ", is_internal=True)

@@ -35,6 +35,14 @@ TODAY = dt.date(2025, 10, 1)
 D, P, N, C = WorkStatus.DONE, WorkStatus.IN_PROGRESS, WorkStatus.NOT_STARTED, WorkStatus.CANCELLED
 
 
+@pytest.fixture(autouse=True)
+def _empty_dashboard_cache():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.DASHBOARD_CACHE].clear()
+
+
 @pytest.fixture
 def hand(cast):
     """A plan whose every number is computed by hand in the tests below."""
@@ -237,3 +245,16 @@ def test_national_viewer_compares_all_municipalities(cast, client):
     client.force_login(pref)
     html = client.get("/dashboard/compare/").content.decode()
     assert "さくら台市" in html and "札幌市" not in html
+
+
+def test_a_write_shows_on_the_next_view_despite_the_cache(hand, cast, client, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(cast.council)
+    with time_machine.travel(dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC), tick=False):
+        before = client.get("/dashboard/?plan=hand&item=2").content.decode()
+        assert "100%" in before
+        ms = hand.milestones.filter(measure__code="H3").first()
+        ms.status, ms.completed_on = WorkStatus.IN_PROGRESS, None
+        ms.save()
+        after = client.get("/dashboard/?plan=hand&item=2").content.decode()
+    assert "100%" not in after and "50%" in after

@@ -1,7 +1,7 @@
 """Comparison across municipalities on the national items (prefecture / national viewers).
 
-Reads the per-measure roll-up (measures.MeasureRollup) joined with measure ↔ item links, grouped by
-(plan, item) in ONE SQL statement; progress uses the rule of measures/progress.py (done ÷ non-cancelled
+Reads the per-(measure, item) roll-up (measures.MeasureRollup), grouped by (plan, item) in ONE SQL
+statement without a join; progress uses the rule of measures/progress.py (done ÷ non-cancelled
 milestones, a measure without milestones weighing 1 with its latest %), "late" counts the measures with an
 overdue milestone (health 遅延)."""
 
@@ -53,7 +53,7 @@ class Comparison:
 
 
 _SQL = """
-SELECT r.plan_id, l.nationalitem_id,
+SELECT r.plan_id, r.item_id,
        SUM(CASE WHEN r.ms_total > 0 THEN r.ms_done * 1.0
                 WHEN r.latest_percent IS NULL THEN 0.0
                 WHEN r.latest_percent > 100 THEN 1.0 ELSE r.latest_percent / 100.0 END),
@@ -61,9 +61,8 @@ SELECT r.plan_id, l.nationalitem_id,
        COUNT(*),
        SUM(CASE WHEN r.first_open_due < %s THEN 1 ELSE 0 END)
 FROM measures_measurerollup r
-JOIN measures_measure_national_items l ON l.measure_id = r.measure_id
-WHERE l.nationalitem_id IN ({items}) {plans}
-GROUP BY r.plan_id, l.nationalitem_id
+WHERE r.item_id IN ({items}) {plans}
+GROUP BY r.plan_id, r.item_id
 """
 
 

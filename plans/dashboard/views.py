@@ -13,9 +13,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from measures.progress import GRADE_RULE, Health
@@ -23,6 +24,7 @@ from measures.progress import GRADE_RULE, Health
 from ..models import Plan
 from ..permissions import Access, access_for
 from . import charts, exports
+from .cache import cached_html
 from .compare import compare_municipalities, visible_municipalities_q
 from .selectors import (
     HEALTH_KEYS,
@@ -151,16 +153,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     ctx = _context(request)
     if ctx.plan is None:
         return render(request, "dashboard/no_plan.html", _base(ctx))
-    data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
-    chart = charts.progress_bars(
-        data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
-        desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
-    for card in data.kpis:
-        card.svg = charts.kpi_spark(card)
-    choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-               "item_choices": data.item_choices}
+
+    def body() -> str:
+        data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        chart = charts.progress_bars(
+            data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
+            desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
+        for card in data.kpis:
+            card.svg = charts.kpi_spark(card)
+        choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
+                   "item_choices": data.item_choices}
+        return render_to_string("dashboard/overview_body.html",
+                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart), request)
+
     return render(request, "dashboard/overview.html",
-                  _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart))
+                  _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))
 
 
 @_guard
@@ -206,9 +213,21 @@ def timeline(request: HttpRequest) -> HttpResponse:
     ctx = _context(request)
     if ctx.plan is None:
         return render(request, "dashboard/no_plan.html", _base(ctx))
-    data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
-    fys = sorted({fy for fy, _q in data.columns})
-    return render(request, "dashboard/timeline.html", _base(ctx, tab="timeline", data=data, fys=fys))
+
+    def body() -> str:
+        data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        fys = sorted({fy for fy, _q in data.columns})
+        return render_to_string("dashboard/timeline_body.html", _base(ctx, tab="timeline", data=data, fys=fys),
+                                request)
+
+    return render(request, "dashboard/timeline.html",
+                  _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)))
+
+
+def _cache_parts(ctx: Context, view: str) -> tuple:
+    """Everything a cached body depends on besides the data version."""
+    return (view, ctx.plan.pk, ctx.plan.updated_at.isoformat(), ctx.filters, ctx.today.isoformat(), get_language(), ctx.public,
+            ctx.public or ctx.access.is_superuser)
 
 
 @_guard

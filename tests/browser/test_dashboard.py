@@ -21,6 +21,14 @@ AXE = Path(os.getenv("AXE_CORE_PATH", ROOT / "node_modules" / "axe-core" / "axe.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.fixture(autouse=True)
+def _empty_dashboard_cache():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.DASHBOARD_CACHE].clear()
+
+
 @pytest.fixture
 def council_page(browser, live_server):
     seed_demo()
