@@ -252,9 +252,9 @@ def test_a_write_shows_on_the_next_view_despite_the_cache(hand, cast, client, se
     client.force_login(cast.council)
     with time_machine.travel(dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC), tick=False):
         before = client.get("/dashboard/?plan=hand&item=2").content.decode()
-        assert "100%" in before
+        assert "100% 完了" in before  # the chart's label for item 2
         ms = hand.milestones.filter(measure__code="H3").first()
         ms.status, ms.completed_on = WorkStatus.IN_PROGRESS, None
         ms.save()
         after = client.get("/dashboard/?plan=hand&item=2").content.decode()
-    assert "100%" not in after and "50%" in after
+    assert "100% 完了" not in after and "50% 順調" in after
