@@ -257,4 +257,5 @@ def test_a_write_shows_on_the_next_view_despite_the_cache(hand, cast, client, se
         ms.status, ms.completed_on = WorkStatus.IN_PROGRESS, None
         ms.save()
         after = client.get("/dashboard/?plan=hand&item=2").content.decode()
-    assert "100% 完了" not in after and "50% 順調" in after
+    assert "100% 完了" not in after
+    assert "50% 遅延" in after  # reopened and its due date (2024-05-01) has passed
