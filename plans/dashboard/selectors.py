@@ -395,6 +395,7 @@ class TimelineMeasure:
     department: str
     health: str
     milestones: list[dict]
+    cells: list[list[dict]] = field(default_factory=list)  # milestones per (fiscal year, quarter) column
 
     @property
     def health_label(self) -> str:
@@ -432,8 +433,15 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date) -> Timeline:
         m["status_label"] = str(WorkStatus(m["status"]).label)
         by_measure[m["measure_id"]].append(m)
         count += 1
-    measures = [TimelineMeasure(id=r.id, code=r.code, title=r.title, department=r.department, health=r.health,
-                                milestones=by_measure.get(r.id, [])) for r in rows]
+    measures = []
+    for r in rows:
+        mine = by_measure.get(r.id, [])
+        cells: list[list[dict]] = [[] for _ in columns]
+        for m in mine:
+            if m["column"] is not None:
+                cells[m["column"]].append(m)
+        measures.append(TimelineMeasure(id=r.id, code=r.code, title=r.title, department=r.department,
+                                        health=r.health, milestones=mine, cells=cells))
     return Timeline(plan=plan, today=today, columns=columns,
                     today_column=index.get((fiscal_year(today), fiscal_quarter(today))), measures=measures,
                     milestone_count=count)

@@ -37,6 +37,7 @@ from .selectors import (
     plan_overview,
     plan_timeline,
 )
+from .timeline_html import timeline_cells
 
 STATE_LABELS = {
     "all": gettext_lazy("すべて（中止を除く）"), "done": gettext_lazy("完了"), "open": gettext_lazy("未完了"),
@@ -216,6 +217,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
     def body() -> str:
         data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        timeline_cells(data, link=not ctx.public)
         fys = sorted({fy for fy, _q in data.columns})
         return render_to_string("dashboard/timeline_body.html", _base(ctx, tab="timeline", data=data, fys=fys),
                                 request)
