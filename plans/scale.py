@@ -179,6 +179,10 @@ def generate(profile_name: str, *, seed: int = 20251, today: dt.date | None = No
                  f"{counts['milestones']} milestones")
     if profile.progress_updates:
         _spread_progress_dates(now)
+    from measures.rollup import refresh_rollup  # bulk inserts skip the signals that keep it current (issue 5)
+
+    refresh_rollup(plan_ids=[p.id for p in Plan.objects.filter(code=SCALE_PLAN_CODE,
+                                                               municipality__name__startswith=SCALE_NAME_PREFIX)])
     return counts
 
 
