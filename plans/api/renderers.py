@@ -10,6 +10,7 @@ from rest_framework.renderers import BaseRenderer
 from ..dashboard.exports import safe_cell
 
 
+# AUDIT: export — CSV downloads of the open-data API are rendered here.
 class CSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
