@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -124,6 +125,7 @@ class IndicatorValueViewSet(_PlanScoped):
                            .order_by("indicator_id", "as_of", "recorded_at", "id"))
 
 
+@require_GET
 def docs(request):
     """Human-readable API documentation generated from the OpenAPI schema (no CDN, no inline script)."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
