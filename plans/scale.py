@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
+from measures.models import Indicator, IndicatorValue, Measure, MeasureRollup, ProgressUpdate, WorkStatus
 from milestones.models import Milestone, ReminderLog
 
 from .fiscal import fiscal_year
@@ -75,6 +75,7 @@ def delete_scale_data() -> None:
         IndicatorValue.objects.filter(indicator__plan_id__in=plan_ids)._raw_delete(connection.alias)
         Indicator.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
         ProgressUpdate.objects.filter(measure__plan_id__in=plan_ids)._raw_delete(connection.alias)
+        MeasureRollup.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)  # issue 5 roll-up
         Milestone.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
         Measure.national_items.through.objects.filter(measure__plan_id__in=plan_ids)._raw_delete(connection.alias)
         Measure.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
