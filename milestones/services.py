@@ -50,6 +50,7 @@ def milestone_update(*, milestone: Milestone, user: User, status: str, completed
             raise MilestoneConflict(current)
         milestone.version = expected_version + 1
         milestone._history_user = user
+        milestone._change_reason = None  # a user's edit; never inherit a reason (e.g. an import's) left on the instance
         milestone.save()
     return milestone
 
