@@ -231,7 +231,7 @@ def _may_change_milestone(access: Access, ms: Milestone, measure: Measure) -> bo
     """plans.permissions.can_change for a milestone of an already-checked measure, without a query per row."""
     from plans.permissions import can_change
 
-    ms.measure = measure
+    ms.measure, ms.plan = measure, measure.plan
     return can_change(access.user, ms)
 
 

@@ -19,7 +19,7 @@ from .services import MilestoneConflict, milestone_update
 
 def _get_milestone_for_user(request: HttpRequest, pk: int) -> Milestone:
     milestone = get_object_or_404(
-        Milestone.objects.select_related("measure__plan__municipality", "owner_department",
+        Milestone.objects.select_related("plan", "measure__plan__municipality", "owner_department",
                                          "measure__owner_department", "updated_by__membership"),
         pk=pk,
     )
