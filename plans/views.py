@@ -34,6 +34,7 @@ LANDING_BY_ROLE: dict[str, str] = {
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The portal's landing page: sends each role to its start page, or lists the municipality's plans."""
     access = access_for(request.user)
