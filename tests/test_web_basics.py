@@ -66,7 +66,7 @@ def test_home_requires_login(client):
 
 
 def test_home_shows_only_the_users_municipality(client, cast):
-    client.force_login(cast.alice)
+    client.force_login(cast.admin)  # staff land on 「担当の取組」 instead (tests/test_staff_updates.py)
     html = client.get("/").content.decode()
     assert cast.plan.title in html
     assert cast.other_plan.title not in html
