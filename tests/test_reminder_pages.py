@@ -135,3 +135,34 @@ def test_only_admins_reach_the_preview_and_send_now(client, cast, role):
 def test_the_send_now_page_rejects_get(client, cast):
     client.force_login(cast.admin)
     assert client.get(reverse("admin:milestones_reminderlog_send_now")).status_code == 405
+
+
+def test_the_department_admin_issues_and_revokes_calendar_urls(client, cast):
+    client.force_login(cast.admin)
+    url = reverse("admin:plans_department_changelist")
+    client.post(url, {"action": "issue_calendar_token", "_selected_action": [cast.joho.pk]})
+    cast.joho.refresh_from_db()
+    assert len(cast.joho.calendar_token) >= 40
+    client.post(url, {"action": "revoke_calendar_token", "_selected_action": [cast.joho.pk]})
+    cast.joho.refresh_from_db()
+    assert cast.joho.calendar_token == ""
+
+
+def test_redis_being_down_does_not_break_the_send_now_page(client, due_soon, django_capture_on_commit_callbacks):
+    from dxportal.celery import app
+
+    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_publish_retry_policy")}
+    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0",
+                    task_publish_retry_policy={"max_retries": 0})
+    app.pool.force_close_all()
+    try:
+        client.force_login(due_soon.admin)
+        with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False), \
+                django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("admin:milestones_reminderlog_send_now"))
+            assert client.get(reverse("home")).status_code == 200
+        assert response.status_code == 302
+        assert ReminderLog.objects.get().state == "claimed"  # kept: the next run takes it over
+    finally:
+        app.conf.update(saved)
+        app.pool.force_close_all()
