@@ -28,11 +28,13 @@ class DirectoryBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         folder = Path(os.environ["REMINDER_TEST_MAIL_DIR"])
         fail_first = int(os.getenv("REMINDER_TEST_FAIL_FIRST", "0"))
-        if fail_first:
-            attempt = folder / f"attempt-{uuid.uuid4().hex}"
-            attempt.touch()
-            if len(list(folder.glob("attempt-*"))) <= fail_first:
-                raise SMTPServerDisconnected("Connection unexpectedly closed (test)")
+        (folder / f"attempt-{uuid.uuid4().hex}").touch()
+        for n in range(fail_first):
+            try:  # O_EXCL: exactly one sender, in whatever process or thread, wins failure slot n
+                os.close(os.open(folder / f"failure-{n}", os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                continue
+            raise SMTPServerDisconnected("Connection unexpectedly closed (test)")
         delay = float(os.getenv("REMINDER_TEST_SEND_DELAY", "0"))
         if delay:
             (folder / f"sending-{uuid.uuid4().hex}").touch()
