@@ -163,6 +163,7 @@ class RunReport:
     claimed: int = 0
     taken_over: int = 0
     skipped: int = 0
+    failed: int = 0  # digests whose inline send failed (recorded on their rows; the next run retries)
 
     @property
     def email_count(self) -> int:
@@ -239,19 +240,8 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
                                            owner_department__in=mail_departments)
                   .exclude(plan__status=Plan.Status.ARCHIVED)
                   .order_by().values_list("id", "due_date", "owner_department_id"))
-    rules = StageRules.from_settings()
-    stages: dict[dt.date, Stage | None] = {}  # a few thousand distinct due dates for 10⁶ milestones
-    wanted: dict[int, tuple[Stage, dt.date, int]] = {}
-    for ms_id, due_date, dept_id in candidates:
-        try:
-            stage = stages[due_date]
-        except KeyError:
-            stage = stages[due_date] = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
-        if stage is not None:
-            wanted[ms_id] = (stage, due_date, dept_id)
-
-    # Claims already made for those stages. The most urgent stage was reached at most one stage gap
-    # (plus a closure) ago, so older claims cannot matter.
+    # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
+    # ago, so older claims cannot matter.
     gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
     max_gap = max([b - a for a, b in zip(gaps, gaps[1:], strict=False)] + [settings.REMINDER_OVERDUE_REPEAT_DAYS])
     since = run_date - dt.timedelta(days=max_gap + 14)
@@ -263,26 +253,38 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
             "id", "milestone_id", "stage", "due_date", "state", "claimed_at"):
         existing[(ms_id, stage_key, due_date)] = (log_id, state, claimed_at)
 
+    rules = StageRules.from_settings()
     cutoff = _lease_cutoff(now)
+    done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
+    # A few thousand distinct due dates for 10⁶ milestones: stage once per date.
+    stages: dict[dt.date, tuple[str, str | None] | None] = {}
     items: dict[int, list[PlannedItem]] = defaultdict(list)
     escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
     to_skip: list[int] = []
-    for ms_id, (stage, due_date, dept_id) in wanted.items():
-        claim = existing.pop((ms_id, stage.key, due_date), None)
-        if claim is not None:
-            log_id, state, claimed_at = claim
-            if state in (ReminderLog.State.SENT, ReminderLog.State.SKIPPED) or claimed_at >= cutoff:
-                continue  # done, or someone is sending it right now
-            items[dept_id].append(PlannedItem(ms_id, None, stage.key, due_date, log_id=log_id))
+    for ms_id, due_date, dept_id in candidates:
+        try:
+            staged = stages[due_date]
+        except KeyError:
+            stage = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
+            staged = stages[due_date] = None if stage is None else (
+                stage.key, f"escalate_{stage.days}" if stage.kind == "overdue" and stage.days >= rules.escalate_after
+                else None)
+        if staged is None:
+            continue
+        stage_key, escalation_key = staged
+        claim = existing.pop((ms_id, stage_key, due_date), None) if existing else None
+        if claim is None:
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date))
+        elif claim[1] in done_states or claim[2] >= cutoff:
+            continue  # done, or someone is sending it right now
         else:
-            items[dept_id].append(PlannedItem(ms_id, None, stage.key, due_date))
-        if stage.kind == "overdue" and stage.days >= rules.escalate_after:
-            esc_key = (ms_id, f"escalate_{stage.days}", due_date)
-            esc_claim = existing.pop(esc_key, None)
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=claim[0]))
+        if escalation_key:
+            esc_claim = existing.pop((ms_id, escalation_key, due_date), None) if existing else None
             if esc_claim is None:
-                escalations[dept_id].append(PlannedItem(ms_id, None, esc_key[1], due_date, department_id=dept_id))
-            elif esc_claim[1] in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and esc_claim[2] < cutoff:
-                escalations[dept_id].append(PlannedItem(ms_id, None, esc_key[1], due_date, log_id=esc_claim[0],
+                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
+            elif esc_claim[1] not in done_states and esc_claim[2] < cutoff:
+                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0],
                                                        department_id=dept_id))
     # Unfinished claims that are no longer the milestone's current stage (superseded, completed,
     # due date moved): they will never be sent.
@@ -410,18 +412,23 @@ def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = Fa
         digest.log_ids = _claim(digest, run_date=run_date, token=token, now=now)
         report.claimed += len(digest.log_ids)
         report.taken_over += sum(1 for i in digest.items if i.log_id is not None)
-        if digest.log_ids:
-            _queue(digest.log_ids, token, inline=inline)
+        if digest.log_ids and not _queue(digest.log_ids, token, inline=inline):
+            report.failed += 1
     report.digests = [d for d in digests if d.log_ids]
     return report
 
 
-def _queue(log_ids: list[int], token: dt.datetime, *, inline: bool) -> None:
+def _queue(log_ids: list[int], token: dt.datetime, *, inline: bool) -> bool:
+    """Send now (inline) or queue the send for after the commit. False: the inline send failed."""
     from .tasks import send_digest
 
     if inline:
-        deliver_digest(log_ids=log_ids, token=token)
-        return
+        try:
+            deliver_digest(log_ids=log_ids, token=token)
+        except Exception:  # recorded on the rows; the other departments still get theirs
+            logger.exception("A reminder digest could not be sent; the next run will retry it.")
+            return False
+        return True
 
     def enqueue() -> None:
         try:
@@ -430,6 +437,7 @@ def _queue(log_ids: list[int], token: dt.datetime, *, inline: bool) -> None:
             logger.warning("Could not queue a reminder digest (%s); the next run will send it.", exc)
 
     transaction.on_commit(enqueue)
+    return True
 
 
 # --- sending -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from email.header import decode_header, make_header
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from measures.models import ProgressUpdate, WorkStatus
@@ -140,16 +141,20 @@ def test_the_email_is_utf8_with_a_mime_encoded_japanese_subject(joho):
 
 def test_a_failed_send_is_recorded_and_the_next_run_sends_it(joho, settings):
     settings.EMAIL_BACKEND = "tests.mail_backends.AlwaysFailingBackend"
-    with pytest.raises(Exception, match="unexpectedly closed"):
-        run_reminders(run_date=FRIDAY, inline=True)
+    shimin_measure = MeasureFactory(plan=joho.plan, owner_department=joho.shimin)
+    MilestoneFactory(measure=shimin_measure, due_date=dt.date(2026, 11, 26))
+    report = run_reminders(run_date=FRIDAY, inline=True)
+    assert report.failed == 2 and len(report.digests) == 2  # one failure does not stop the other department
     row = ReminderLog.objects.get(milestone__code="LATE")
     assert row.state == "failed" and "SMTPServerDisconnected" in row.error and row.attempts == 1
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.REMINDER_CLAIM_LEASE_SECONDS = 0
+    with pytest.raises(CommandError, match="送信に失敗"):  # cron sees a non-zero exit
+        call_command("send_reminders", "--date", FRIDAY.isoformat())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     run_reminders(run_date=FRIDAY, inline=True)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
     assert set(ReminderLog.objects.values_list("state", flat=True)) == {"sent"}
-    assert ReminderLog.objects.get(milestone__code="LATE").attempts == 2
+    assert ReminderLog.objects.get(milestone__code="LATE").attempts == 3
 
 
 def test_a_claim_that_never_completed_is_taken_over_by_the_next_run_only_after_its_lease(joho, settings):
@@ -235,7 +240,5 @@ def test_the_dry_run_command_prints_who_would_get_what_and_sends_nothing(joho, c
 
 
 def test_the_command_rejects_a_malformed_date():
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--date", "2026/11/20")

@@ -36,3 +36,5 @@ class Command(BaseCommand):
             self.stdout.write(describe_digest(digest))
         verb = "送信予定" if dry_run else "送信"
         self.stdout.write(f"{label}: {len(report.digests)}通を{verb}（{sum(len(d.items) for d in report.digests)}件）")
+        if report.failed:
+            raise CommandError(f"{report.failed}通の送信に失敗しました（通知履歴に記録済み。次回の実行で再送します）。")
