@@ -18,6 +18,7 @@ import gc
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -122,8 +123,7 @@ def stage_label(stage: Stage) -> str:
 # --- the run's plan ------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class PlannedItem:
+class PlannedItem(NamedTuple):  # a tuple: a run makes one per due milestone, 10⁵–10⁶ of them
     milestone_id: int | None
     measure_id: int | None
     stage: str
@@ -261,7 +261,11 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
     items: dict[int, list[PlannedItem]] = defaultdict(list)
     escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
     to_skip: list[int] = []
-    for ms_id, due_date, dept_id in candidates:
+    sql, params = candidates.query.sql_with_params()
+    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for ms_id, due_date, dept_id in rows:
         try:
             staged = stages[due_date]
         except KeyError:
