@@ -170,3 +170,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
+
+# --- Issue 6: deadline reminders (milestones/reminders.py) ------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+REMINDER_SEND_TIME = os.getenv("REMINDER_SEND_TIME", "08:30")  # Asia/Tokyo, business days only
+REMINDER_STAGES_DAYS_BEFORE = [int(d) for d in envlist("REMINDER_STAGES_DAYS_BEFORE", "30,7,1")]
+REMINDER_OVERDUE_REPEAT_DAYS = envint("REMINDER_OVERDUE_REPEAT_DAYS", "7")
+REMINDER_ESCALATE_AFTER_DAYS = envint("REMINDER_ESCALATE_AFTER_DAYS", "14")
+REMINDER_STALE_DAYS = envint("REMINDER_STALE_DAYS", "30")
+# A claim not completed within this many seconds (worker killed, Redis lost) is picked up again.
+REMINDER_CLAIM_LEASE_SECONDS = envint("REMINDER_CLAIM_LEASE_SECONDS", "900")
+REMINDER_SEND_MAX_RETRIES = envint("REMINDER_SEND_MAX_RETRIES", "5")
+REMINDER_RETRY_BACKOFF_MAX = envint("REMINDER_RETRY_BACKOFF_MAX", "600")
+# An unacknowledged task (worker killed) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600")}
+_reminder_hour, _reminder_minute = (int(x) for x in REMINDER_SEND_TIME.split(":"))
+CELERY_BEAT_SCHEDULE["send-daily-reminders"] = {
+    "task": "milestones.tasks.send_daily_reminders",
+    "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
+}

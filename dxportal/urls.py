@@ -21,4 +21,5 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("milestones.reminder_urls")),
 ]

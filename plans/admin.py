@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_scoping import MunicipalityScopedAdmin
@@ -30,6 +31,18 @@ class DepartmentAdmin(MunicipalityScopedAdmin):
     search_fields = ("code", "name", "email")
     list_select_related = ("parent", "municipality")
     readonly_fields = ("calendar_token",)
+    actions = ["issue_calendar_token", "revoke_calendar_token"]
+
+    @admin.action(description=_("カレンダー配信URLを発行・再発行する（旧URLは無効）"), permissions=["change"])
+    def issue_calendar_token(self, request, queryset):
+        for department in queryset:
+            department.rotate_calendar_token()
+        self.message_user(request, _("%(count)s部署のカレンダー配信URLを発行しました。") % {"count": queryset.count()})
+
+    @admin.action(description=_("カレンダー配信URLを無効にする"), permissions=["change"])
+    def revoke_calendar_token(self, request, queryset):
+        count = queryset.update(calendar_token="")
+        self.message_user(request, _("%(count)s部署のカレンダー配信URLを無効にしました。") % {"count": count})
 
 
 class NationalItemInline(admin.TabularInline):
