@@ -82,6 +82,14 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "measures:report_progress": owner_write(),
     "measures:record_value": owner_write(),
     "milestones:update": owner_write(),
+    # issue 6: each user's own reminder opt-out; the department calendar feed (the token in the URL is the
+    # secret, so it is public on purpose: calendar apps cannot log in)
+    "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
+                                     staff_owner=(200, REDIRECT), staff_other_dept=(200, REDIRECT),
+                                     staff_other_city=(200, REDIRECT), admin=(200, REDIRECT)),
+    "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
+                                   staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
+                                   admin=(200, 405)),
 }
 
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
@@ -91,6 +99,7 @@ KWARGS: dict[str, Callable] = {
     "measures:record_value": lambda c: {"pk": c.indicator.pk},
     "milestones:detail": lambda c: {"pk": c.milestone.pk},
     "milestones:update": lambda c: {"pk": c.milestone.pk},
+    "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
 }
 
 # A valid POST body where the matrix expects the write to succeed (others POST an empty body).
@@ -99,6 +108,7 @@ POST_DATA: dict[str, Callable] = {
     "measures:record_value": lambda c: {"value": "1", "as_of": "2025/4/1"},
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
+    "notification_settings": lambda c: {"receives_reminders": ""},
 }
 
 
