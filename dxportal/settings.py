@@ -56,8 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
