@@ -45,6 +45,7 @@ def test_too_much_form_data_under_the_hard_limit_is_a_400_not_a_500(client, cast
     response = client.post(reverse("login"), {"username": "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10),
                                               "password": "x"})
     assert response.status_code == 400
+    assert "リクエストを処理できません" in response.content.decode()
 
 
 def test_a_malformed_content_length_is_not_a_server_error(client):

@@ -6,6 +6,7 @@ that returns its path.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import pytest
@@ -13,8 +14,8 @@ from django.urls import reverse
 
 from .conftest import login
 
-# The live server needs committed data; serialized_rollback keeps the migration-loaded national framework.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The live server needs committed data, so these tests are transactional (each ends with a flush).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGES: list[tuple[str, Callable]] = [
     ("home", lambda cast: reverse("home")),
@@ -38,7 +39,16 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def admin_page(browser, live_server, cast):
+def national_framework(transactional_db):
+    """The national framework that migration 0002 loads. A transactional test's flush removes it, and
+    serialized_rollback does not bring it back reliably once Playwright is running, so load it again (idempotent)."""
+    from django.apps import apps
+
+    importlib.import_module("plans.migrations.0002_national_framework").load(apps, None)
+
+
+@pytest.fixture
+def admin_page(national_framework, browser, live_server, cast):
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(COLLECT_VIOLATIONS)
