@@ -142,3 +142,15 @@ def test_the_audit_log_is_readable_but_not_editable_in_the_admin(client, cast):
 def test_staff_cannot_open_the_audit_log(client, cast):
     client.force_login(cast.alice)
     assert client.get(reverse("admin:plans_auditevent_changelist")).status_code == 302  # not is_staff: to login
+
+
+def test_a_city_admin_sees_only_the_audit_events_of_its_own_people(client, cast):
+    audit.record(user=cast.alice, action="export", target="ours.csv")
+    audit.record(user=cast.mallory, action="export", target="theirs.csv")
+    audit.record(action="login_failed", username="mallory", target="mallory")
+    audit.record(action="login_failed", username="bob", target="bob")
+    client.force_login(cast.admin)
+    html = client.get(reverse("admin:plans_auditevent_changelist") + "?action__exact=export").content.decode()
+    assert "ours.csv" in html and "theirs.csv" not in html
+    failed = client.get(reverse("admin:plans_auditevent_changelist") + "?action__exact=login_failed")
+    assert ">bob<" in failed.content.decode() and ">mallory<" not in failed.content.decode()
