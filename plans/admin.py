@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +16,7 @@ from .models import (
     Pillar,
     Plan,
 )
+from .permissions import access_for
 
 
 @admin.register(Municipality)
@@ -118,6 +120,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("username", "target")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def get_queryset(self, request):
+        # A city's admin sees the events of its own people (failed logins: by the name tried), not other cities'.
+        qs = super().get_queryset(request)
+        access = access_for(request.user)
+        if access.is_superuser:
+            return qs
+        members = Membership.objects.filter(municipality_id=access.municipality_id)
+        return qs.filter(Q(user__membership__municipality_id=access.municipality_id)
+                         | Q(user__isnull=True, username__in=members.values("user__username")))
 
     # Append-only from the UI.
     def has_add_permission(self, request):

@@ -26,3 +26,6 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(sync_role_groups, dispatch_uid="plans.sync_role_groups")
+        from .audit import connect_signals  # issue 7: audit log receivers
+
+        connect_signals()

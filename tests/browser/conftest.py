@@ -5,6 +5,7 @@ live server thread sees their data (on SQLite in memory and on PostgreSQL alike)
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -36,3 +37,13 @@ def login(page, live_server, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
+@pytest.fixture
+def national_framework(transactional_db):
+    """The national framework that migration 0002 loads. A transactional test's flush removes it, and
+    serialized_rollback does not bring it back reliably once Playwright is running, so load it again (idempotent)."""
+    from django.apps import apps
+
+    importlib.import_module("plans.migrations.0002_national_framework").load(apps, None)
