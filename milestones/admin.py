@@ -1,9 +1,21 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from plans.admin_scoping import MunicipalityScopedAdmin
+from plans.fiscal import format_wareki
+from plans.permissions import access_for
 
+from .business_days import is_business_day, next_business_day
 from .models import Milestone, ReminderLog
+from .reminders import preview, run_reminders
 
 
 @admin.register(Milestone)
@@ -21,7 +33,9 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
 @admin.register(ReminderLog)
 class ReminderLogAdmin(MunicipalityScopedAdmin):
     municipality_lookup = "department__municipality_id"
-    list_display = ("claimed_at", "stage", "milestone", "measure", "department", "state", "attempts", "sent_at")
+    change_list_template = "admin/milestones/reminderlog/change_list.html"
+    list_display = ("claimed_at", "run_date", "stage", "milestone", "measure", "department", "recipient_list",
+                    "state", "attempts", "sent_at", "short_error")
     list_filter = ("state", "stage", "escalated")
     search_fields = ("milestone__code", "milestone__title", "department__name")
     list_select_related = ("milestone", "measure", "department")
@@ -29,3 +43,55 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("宛先"))
+    def recipient_list(self, obj: ReminderLog) -> str:
+        return ", ".join(obj.recipients)
+
+    @admin.display(description=_("エラー"))
+    def short_error(self, obj: ReminderLog) -> str:
+        return obj.error[:80]
+
+    def get_urls(self):
+        own = [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="milestones_reminderlog_preview"),
+            path("send-now/", self.admin_site.admin_view(self.send_now_view), name="milestones_reminderlog_send_now"),
+        ]
+        return own + super().get_urls()
+
+    def _scope(self, request: HttpRequest) -> int | None:
+        access = access_for(request.user)
+        if not access.is_admin:
+            raise PermissionDenied
+        return None if access.is_superuser else access.municipality_id
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """次回の通知プレビュー: what the next business day's run would send to whom (nothing is written)."""
+        municipality_id = self._scope(request)
+        today = timezone.localdate()
+        run_date = today if is_business_day(today) and timezone.localtime().strftime("%H:%M") < \
+            settings.REMINDER_SEND_TIME else next_business_day(today)
+        report = run_reminders(run_date=run_date, dry_run=True, municipality_id=municipality_id)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("次回の通知プレビュー"), "run_date_label": format_wareki(run_date, weekday=True),
+                   "digests": preview(report.digests), "today_is_business_day": is_business_day(today)}
+        return TemplateResponse(request, "admin/milestones/reminderlog/preview.html", context)
+
+    def send_now_view(self, request: HttpRequest) -> HttpResponse:
+        """今すぐ送信: today's run, now. Already sent reminders are not sent again."""
+        municipality_id = self._scope(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        today = timezone.localdate()
+        if not is_business_day(today):
+            self.message_user(request, _("本日は閉庁日のため送信しません。"), messages.WARNING)
+        else:
+            try:
+                report = run_reminders(run_date=today, municipality_id=municipality_id)
+            except Exception as exc:  # the mail server refused: the claims stay and the next run retries
+                self.message_user(request, _("送信に失敗しました（次回の実行で再送します）: %(error)s") % {"error": exc},
+                                  messages.ERROR)
+            else:
+                self.message_user(request, _("%(count)s通の通知を送信しました（送信待ちを含む）。") % {
+                    "count": len(report.digests)}, messages.SUCCESS)
+        return redirect("admin:milestones_reminderlog_changelist")

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_scoping import MunicipalityScopedAdmin
@@ -14,6 +16,7 @@ from .models import (
     Pillar,
     Plan,
 )
+from .permissions import access_for
 
 
 @admin.register(Municipality)
@@ -30,6 +33,18 @@ class DepartmentAdmin(MunicipalityScopedAdmin):
     search_fields = ("code", "name", "email")
     list_select_related = ("parent", "municipality")
     readonly_fields = ("calendar_token",)
+    actions = ["issue_calendar_token", "revoke_calendar_token"]
+
+    @admin.action(description=_("カレンダー配信URLを発行・再発行する（旧URLは無効）"), permissions=["change"])
+    def issue_calendar_token(self, request, queryset):
+        for department in queryset:
+            department.rotate_calendar_token()
+        self.message_user(request, _("%(count)s部署のカレンダー配信URLを発行しました。") % {"count": queryset.count()})
+
+    @admin.action(description=_("カレンダー配信URLを無効にする"), permissions=["change"])
+    def revoke_calendar_token(self, request, queryset):
+        count = queryset.update(calendar_token="")
+        self.message_user(request, _("%(count)s部署のカレンダー配信URLを無効にしました。") % {"count": count})
 
 
 class NationalItemInline(admin.TabularInline):
@@ -105,6 +120,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("username", "target")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def get_queryset(self, request):
+        # A city's admin sees the events of its own people (failed logins: by the name tried), not other cities'.
+        qs = super().get_queryset(request)
+        access = access_for(request.user)
+        if access.is_superuser:
+            return qs
+        members = Membership.objects.filter(municipality_id=access.municipality_id)
+        return qs.filter(Q(user__membership__municipality_id=access.municipality_id)
+                         | Q(user__isnull=True, username__in=members.values("user__username")))
 
     # Append-only from the UI.
     def has_add_permission(self, request):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from .health import check_database, check_redis
 from .models import Plan
 from .permissions import access_for
+from .roles import Role
 
 
 @never_cache
@@ -25,12 +26,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
                         status=200 if healthy else 503)
 
 
+# Where each role lands after login ("/"). A role without an entry sees the plan list below.
+LANDING_BY_ROLE: dict[str, str] = {
+    Role.STAFF: "work:mine",  # 「担当の取組」: the department's measures and milestones, most urgent first
+    Role.COUNCIL: "dashboard:overview",  # issue 5: the council dashboard
+    Role.VIEWER: "dashboard:overview",
+}
+
+
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The portal's landing page: the plans of the user's municipality."""
+    """The portal's landing page: sends each role to its start page, or lists the municipality's plans."""
     access = access_for(request.user)
-    if access.role in ("council", "viewer"):  # read-only roles land on the dashboard (issue 5)
-        return redirect("dashboard:overview")
+    target = LANDING_BY_ROLE.get(access.role or "")
+    if target and not access.is_superuser:
+        return redirect(target)
     plans = Plan.objects.select_related("municipality", "edition")
     if not access.is_superuser:
         plans = plans.filter(municipality_id=access.municipality_id)

@@ -40,9 +40,17 @@ def test_login_page_is_japanese(client):
     assert "ログイン" in html and "パスワード" in html
 
 
-def test_login_page_in_english_through_i18n(client):
-    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
-    assert '<html lang="en">' in response.content.decode()
+def test_login_page_stays_japanese_for_an_english_browser(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="ja">' in response.content.decode()
+
+
+def test_english_is_available_when_the_user_chooses_it(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    page = client.get(reverse("login")).content.decode()
+    assert '<html lang="en">' in page
+    assert '<option value="en" selected>' in page
 
 
 def test_wrong_password_gets_a_japanese_error_not_a_500(client, cast):
@@ -58,7 +66,7 @@ def test_home_requires_login(client):
 
 
 def test_home_shows_only_the_users_municipality(client, cast):
-    client.force_login(cast.alice)
+    client.force_login(cast.admin)  # staff land on 「担当の取組」 instead (tests/test_staff_updates.py)
     html = client.get("/").content.decode()
     assert cast.plan.title in html
     assert cast.other_plan.title not in html

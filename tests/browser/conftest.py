@@ -1,35 +1,49 @@
-"""Real Debian Chromium through Playwright (never `playwright install`)."""
+"""Real Chromium (Debian's, never a downloaded one) driven by Playwright's sync API against pytest-django's
+live_server. Browser tests need `@pytest.mark.django_db(transaction=True, serialized_rollback=True)` so the
+live server thread sees their data (on SQLite in memory and on PostgreSQL alike) and the migrated data
+(national items, role groups) is restored for the tests that run after them."""
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
 
 from tests.services import chromium_path
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# Playwright's sync API runs an event loop in this thread; the ORM calls of fixtures are still synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
     path = chromium_path()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
-def login(page, live_server, username: str, password: str = "correct-horse-battery") -> None:
+def login(page, live_server, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
+@pytest.fixture
+def national_framework(transactional_db):
+    """The national framework that migration 0002 loads. A transactional test's flush removes it, and
+    serialized_rollback does not bring it back reliably once Playwright is running, so load it again (idempotent)."""
+    from django.apps import apps
+
+    importlib.import_module("plans.migrations.0002_national_framework").load(apps, None)

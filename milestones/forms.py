@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from measures.forms import JapaneseDateField, JapaneseForm
+from measures.models import WorkStatus
+
+
+class MilestoneUpdateForm(JapaneseForm):
+    """Status, completion date and comment of a milestone; `version` is the one the user saw (no lost updates).
+
+    完了 needs a 完了日: left blank it is today. Any other status takes no 完了日 (the message says so)."""
+
+    status = forms.ChoiceField(label=_("状況"), choices=WorkStatus.choices)
+    completed_on = JapaneseDateField(label=_("完了日"), required=False,
+                                     help_text=_("「完了」のときだけ入力。空欄なら今日。例: 2025/4/1、令和7年4月1日"))
+    comment = forms.CharField(label=_("コメント"), required=False, max_length=4000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status == WorkStatus.DONE and not data.get("completed_on") and "completed_on" not in self.errors:
+            data["completed_on"] = timezone.localdate()
+        elif status and status != WorkStatus.DONE and data.get("completed_on"):
+            self.add_error("completed_on", _("完了日は状況が「完了」のときだけ入力できます。"
+                                             "ほかの状況にするときは空欄にしてください。"))
+        return data

@@ -1,0 +1,85 @@
+"""With the Content-Security-Policy on, the portal and the Django admin load without a single CSP violation.
+
+To check another page (a dashboard, a chart), add one line to PAGES: a label and a function of the cast
+that returns its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+
+from .conftest import login
+
+# The live server needs committed data, so these tests are transactional (each ends with a flush).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES: list[tuple[str, Callable]] = [
+    ("home", lambda cast: reverse("home")),
+    ("admin index", lambda cast: reverse("admin:index")),
+    ("admin measure list", lambda cast: reverse("admin:measures_measure_changelist")),
+    ("admin measure change", lambda cast: reverse("admin:measures_measure_change", args=[cast.measure.pk])),
+    ("admin measure history", lambda cast: reverse("admin:measures_measure_history", args=[cast.measure.pk])),
+    ("admin membership change", lambda cast: reverse("admin:plans_membership_change",
+                                                     args=[cast.bob.membership.pk])),
+    ("admin audit log", lambda cast: reverse("admin:plans_auditevent_changelist")),
+    # ("dashboard", lambda cast: "/dashboard/"),
+]
+
+# Runs before any page script; devtools-injected, so the policy itself does not block it.
+COLLECT_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def admin_page(national_framework, browser, live_server, cast):
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(COLLECT_VIOLATIONS)
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text) if msg.type in ("error", "warning") else None)
+    page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+    page.console_messages = console
+    login(page, live_server, cast.admin.username)
+    yield page
+    context.close()
+
+
+def _violations(page) -> list[str]:
+    events = page.evaluate("window.__cspViolations || []")
+    logged = [m for m in page.console_messages if "Content Security Policy" in m or m.startswith("pageerror")]
+    return events + logged
+
+
+@pytest.mark.parametrize(("label", "path_for"), PAGES, ids=[label for label, _ in PAGES])
+def test_the_page_loads_without_csp_violations(admin_page, live_server, cast, label, path_for):
+    response = admin_page.goto(f"{live_server.url}{path_for(cast)}")
+    admin_page.wait_for_load_state("networkidle")
+    assert response.status == 200, f"{label}: HTTP {response.status}"
+    assert response.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+    assert _violations(admin_page) == [], label
+
+
+def test_the_admins_javascript_runs_under_the_policy(admin_page, live_server, cast):
+    # filter_horizontal's two-box widget only exists when SelectFilter2.js ran.
+    admin_page.goto(f"{live_server.url}{reverse('admin:plans_membership_change', args=[cast.bob.membership.pk])}")
+    admin_page.wait_for_selector("#id_departments_from", state="visible", timeout=5000)
+    assert _violations(admin_page) == []
+
+
+def test_the_detector_sees_an_inline_script_being_blocked(admin_page, live_server):
+    admin_page.goto(f"{live_server.url}{reverse('home')}")
+    admin_page.evaluate("""() => {
+        const s = document.createElement("script"); s.textContent = "window.__ran = true"; document.body.append(s);
+        const d = document.createElement("div"); d.setAttribute("style", "color: red"); document.body.append(d);
+    }""")
+    admin_page.wait_for_timeout(300)
+    assert admin_page.evaluate("window.__ran === undefined")
+    found = _violations(admin_page)
+    assert any("script-src" in v for v in found), found

@@ -1,0 +1,170 @@
+"""THE permission matrix: every URL of the project × every role × GET and POST → the expected response.
+
+The URL names come from the resolver, so a view added without an entry in EXPECTED fails
+`test_every_url_has_an_entry_in_the_matrix`. To add a view: add its row to EXPECTED (and, if its URL takes
+arguments, how to build them to KWARGS; if a POST needs a valid body, to POST_DATA).
+
+Codes: an int is the status code; LOGIN is a redirect to the login page; REDIRECT any other 302.
+Rules the rows follow (DESIGN.md §1): anonymous users are sent to log in; another municipality's objects
+are 404 (their existence is not shown); a write by someone who may not change the object is 403;
+POST to a read-only page is 405.
+Skipped on purpose: the Django admin (its own permission system, scoped in plans/admin_scoping.py),
+i18n/ (set_language, public by design) and static files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .factories import IndicatorFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "302-login"
+REDIRECT = "302"
+
+ROLES = ("anonymous", "council", "viewer", "staff_owner", "staff_other_dept", "staff_other_city", "admin")
+CAST_USER = {"anonymous": None, "council": "council", "viewer": "viewer", "staff_owner": "alice",
+             "staff_other_dept": "bob", "staff_other_city": "mallory", "admin": "admin"}
+
+SKIPPED_NAMESPACES = {"admin"}
+SKIPPED_NAMES = {"set_language"}
+
+
+def by_role(*, anonymous, council, viewer, staff_owner, staff_other_dept, staff_other_city, admin) -> dict:
+    """One row of the matrix: each role's (GET, POST) result."""
+    roles = dict(anonymous=anonymous, council=council, viewer=viewer, staff_owner=staff_owner,
+                 staff_other_dept=staff_other_dept, staff_other_city=staff_other_city, admin=admin)
+    return {role: {"GET": get, "POST": post} for role, (get, post) in roles.items()}
+
+
+def read_page(**overrides) -> dict:
+    """A page of the user's municipality that everyone logged in reads and nobody posts to."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
+               staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
+    return by_role(**(row | overrides))
+
+
+def owner_write(**overrides) -> dict:
+    """A form that changes an object: its department's staff and the admin only; another city's is 404."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(403, 403), viewer=(403, 403), staff_owner=(200, REDIRECT),
+               staff_other_dept=(403, 403), staff_other_city=(404, 404), admin=(200, REDIRECT))
+    return by_role(**(row | overrides))
+
+
+# --- THE matrix ------------------------------------------------------------------------------------------
+
+EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
+    # public on purpose: the load balancer's health check and the login page
+    "healthz": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
+                       staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405)),
+    "login": by_role(anonymous=(200, 200), council=(REDIRECT, REDIRECT), viewer=(REDIRECT, REDIRECT),
+                     staff_owner=(REDIRECT, REDIRECT), staff_other_dept=(REDIRECT, REDIRECT),
+                     staff_other_city=(REDIRECT, REDIRECT), admin=(REDIRECT, REDIRECT)),
+    "logout": by_role(anonymous=(405, LOGIN), council=(405, LOGIN), viewer=(405, LOGIN), staff_owner=(405, LOGIN),
+                      staff_other_dept=(405, LOGIN), staff_other_city=(405, LOGIN), admin=(405, LOGIN)),
+    # account
+    "password_change": read_page(council=(200, 200), viewer=(200, 200), staff_owner=(200, 200),
+                                 staff_other_dept=(200, 200), staff_other_city=(200, 200), admin=(200, 200)),
+    "password_change_done": read_page(staff_other_city=(200, 405)),
+    # landing: staff go to 「担当の取組」, the others see the plan list (see plans.views.LANDING_BY_ROLE)
+    "home": read_page(staff_owner=(REDIRECT, 405), staff_other_dept=(REDIRECT, 405),
+                      staff_other_city=(REDIRECT, 405)),
+    "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
+    # issue 4: detail pages and staff updates
+    "measures:detail": read_page(),
+    "milestones:detail": read_page(),
+    "measures:report_progress": owner_write(),
+    "measures:record_value": owner_write(),
+    "milestones:update": owner_write(),
+    # issue 6: each user's own reminder opt-out; the department calendar feed (the token in the URL is the
+    # secret, so it is public on purpose: calendar apps cannot log in)
+    "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
+                                     staff_owner=(200, REDIRECT), staff_other_dept=(200, REDIRECT),
+                                     staff_other_city=(200, REDIRECT), admin=(200, REDIRECT)),
+    "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
+                                   staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
+                                   admin=(200, 405)),
+}
+
+# How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
+KWARGS: dict[str, Callable] = {
+    "measures:detail": lambda c: {"pk": c.measure.pk},
+    "measures:report_progress": lambda c: {"pk": c.measure.pk},
+    "measures:record_value": lambda c: {"pk": c.indicator.pk},
+    "milestones:detail": lambda c: {"pk": c.milestone.pk},
+    "milestones:update": lambda c: {"pk": c.milestone.pk},
+    "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
+}
+
+# A valid POST body where the matrix expects the write to succeed (others POST an empty body).
+POST_DATA: dict[str, Callable] = {
+    "measures:report_progress": lambda c: {"status": "in_progress", "percent_done": "10", "comment": "matrix"},
+    "measures:record_value": lambda c: {"value": "1", "as_of": "2025/4/1"},
+    "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
+                                    "version": c.milestone.version},
+    "notification_settings": lambda c: {"receives_reminders": ""},
+}
+
+
+# --- machinery ------------------------------------------------------------------------------------------
+
+
+def url_names(patterns=None, namespace: str = "") -> set[str]:
+    """Every named URL in the project, as reverse() spells it, walking includes recursively."""
+    names: set[str] = set()
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            if ns in SKIPPED_NAMESPACES:
+                continue
+            names |= url_names(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern) and entry.name and entry.name not in SKIPPED_NAMES:
+            names.add(namespace + entry.name)
+    return names
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    missing = url_names() - set(EXPECTED)
+    assert not missing, f"add these views to EXPECTED in tests/test_permission_matrix.py: {sorted(missing)}"
+    stale = set(EXPECTED) - url_names()
+    assert not stale, f"EXPECTED lists views that no longer exist: {sorted(stale)}"
+
+
+def test_every_entry_covers_every_role_and_method():
+    for name, row in EXPECTED.items():
+        assert set(row) == set(ROLES), name
+        assert all(set(cell) == {"GET", "POST"} for cell in row.values()), name
+
+
+CASES = [(name, role, method) for name in sorted(EXPECTED) for role in ROLES for method in ("GET", "POST")]
+
+
+@pytest.mark.parametrize("name, role, method", CASES, ids=[f"{n}-{r}-{m}" for n, r, m in CASES])
+def test_permission_matrix(cast, name, role, method):
+    cast.indicator = IndicatorFactory(measure=cast.measure)
+    client = Client()
+    username = CAST_USER[role]
+    user = getattr(cast, username) if username else AnonymousUser()
+    if username:
+        client.force_login(user)
+    url = reverse(name, kwargs=KWARGS[name](cast) if name in KWARGS else None)
+    expected = EXPECTED[name][role][method]
+    if method == "GET":
+        response = client.get(url)
+    else:
+        data = POST_DATA[name](cast) if name in POST_DATA and expected == REDIRECT else {}
+        response = client.post(url, data)
+    if expected == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), response
+    elif expected == REDIRECT:
+        assert response.status_code == 302 and not response["Location"].startswith(reverse("login")), response
+    else:
+        assert response.status_code == expected, (response.status_code, response.content.decode()[:500])
+    if expected == 403:
+        assert "権限がありません" in response.content.decode()

@@ -1,0 +1,89 @@
+"""The timeline of a measure or milestone: every update, status change, KPI value and import, newest first."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from measures.selectors import measure_timeline, milestone_timeline
+from measures.services import indicator_record_value, measure_report_progress
+from milestones.services import milestone_update
+from plans.models import ImportRun
+
+from .factories import IndicatorFactory
+
+pytestmark = pytest.mark.django_db
+
+# After the cast is created (now), so the story is the newest part of the history.
+T0 = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(microsecond=0)
+
+
+def _at(hours: int):
+    return time_machine.travel(T0 + dt.timedelta(hours=hours), tick=False)
+
+
+def _story(cast):
+    """09:00 an Excel import sets the milestone in progress; 10:00 alice reports progress; 11:00 a KPI value;
+    12:00 its correction; 13:00 alice completes the milestone."""
+    indicator = IndicatorFactory(measure=cast.measure, name="オンライン手続数", unit="件")
+    with _at(0):
+        run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="さくら台市DX計画.xlsx",
+                                       status=ImportRun.Status.APPLIED)
+        ms = cast.milestone
+        ms.status = "in_progress"
+        ms._change_reason = f"Excelインポート #{run.pk}"
+        ms._history_user = cast.admin
+        ms.save()
+    with _at(1):
+        measure_report_progress(measure=cast.measure, user=cast.alice, status="in_progress", percent_done=30,
+                                comment="ベンダーと調整中", is_internal=False)
+    with _at(2):
+        indicator_record_value(indicator=indicator, user=cast.alice, value=Decimal(12), as_of=dt.date(2025, 5, 31),
+                               source="業務統計", note="")
+    with _at(3):
+        indicator_record_value(indicator=indicator, user=cast.alice, value=Decimal(15), as_of=dt.date(2025, 5, 31),
+                               source="業務統計", note="集計漏れ")
+    with _at(4):
+        ms.refresh_from_db()
+        milestone_update(milestone=ms, user=cast.alice, status="done", completed_on=dt.date(2025, 6, 2),
+                         comment="稼働しました", expected_version=ms.version)
+    return run
+
+
+def test_the_measure_timeline_shows_import_update_and_kpi_correction_newest_first(cast):
+    _story(cast)
+    entries = measure_timeline(measure=cast.measure)
+    story = [(e.kind, e.title) for e in entries if e.at >= T0]
+    assert story == [
+        ("milestone", f"{cast.milestone.code} {cast.milestone.title} を更新"),
+        ("kpi", "オンライン手続数 の実績を訂正"),
+        ("kpi", "オンライン手続数 の実績を登録"),
+        ("progress", "進捗を報告"),
+        ("import", f"{cast.milestone.code} {cast.milestone.title} を更新"),
+    ]
+    done, correction, _first, progress, imported = entries[:5]
+    assert "状況: 進行中 → 完了" in done.details and done.who == "alice" and done.comment == "稼働しました"
+    assert "訂正前: 12件" in correction.details and "実績値: 15件" in correction.details
+    assert correction.is_correction and correction.comment == "集計漏れ"
+    assert progress.who == "alice" and "進捗率: 30%" in progress.details
+    assert imported.who == "admin1" and "状況: 未着手 → 進行中" in imported.details
+    assert "ファイル: さくら台市DX計画.xlsx" in imported.details
+
+
+def test_the_milestone_timeline_shows_its_status_changes_and_the_import(cast):
+    _story(cast)
+    kinds = [(e.kind, e.details[0] if e.details else "") for e in milestone_timeline(milestone=cast.milestone)]
+    assert kinds[0] == ("milestone", "状況: 進行中 → 完了")
+    assert kinds[1] == ("import", "状況: 未着手 → 進行中")
+    assert kinds[-1][0] == "milestone"  # its creation, oldest
+
+
+def test_the_detail_pages_render_the_timeline_for_a_reader(client, cast):
+    _story(cast)
+    client.force_login(cast.council)
+    html = client.get(reverse("measures:detail", args=[cast.measure.pk])).content.decode()
+    assert html.index("オンライン手続数 の実績を訂正") < html.index("進捗を報告") < html.index("さくら台市DX計画.xlsx")
+    html = client.get(reverse("milestones:detail", args=[cast.milestone.pk])).content.decode()
+    assert "状況: 進行中 → 完了" in html and "インポート" in html
