@@ -266,6 +266,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "plans.api.permissions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DXポータル オープンデータAPI",

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .factories import IndicatorFactory
+from .factories import IndicatorFactory, IndicatorValueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,18 @@ def owner_write(**overrides) -> dict:
     return by_role(**(row | overrides))
 
 
+def dashboard_page() -> dict:
+    row = dict(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
+               staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405))
+    return by_role(**row)
+
+
+def api_read(**overrides) -> dict:
+    row = dict(anonymous=(403, 403), council=(200, 403), viewer=(200, 403), staff_owner=(200, 403),
+               staff_other_dept=(200, 403), staff_other_city=(200, 403), admin=(200, 403))
+    return by_role(**(row | overrides))
+
+
 # --- THE matrix ------------------------------------------------------------------------------------------
 
 EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
@@ -72,9 +84,10 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "password_change": read_page(council=(200, 200), viewer=(200, 200), staff_owner=(200, 200),
                                  staff_other_dept=(200, 200), staff_other_city=(200, 200), admin=(200, 200)),
     "password_change_done": read_page(staff_other_city=(200, 405)),
-    # landing: staff go to 「担当の取組」, the others see the plan list (see plans.views.LANDING_BY_ROLE)
-    "home": read_page(staff_owner=(REDIRECT, 405), staff_other_dept=(REDIRECT, 405),
-                      staff_other_city=(REDIRECT, 405)),
+    # landing: staff go to 「担当の取組」, council and viewer to the dashboard, admins see the plan list
+    # (see plans.views.LANDING_BY_ROLE)
+    "home": read_page(council=(REDIRECT, 405), viewer=(REDIRECT, 405), staff_owner=(REDIRECT, 405),
+                      staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405)),
     "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
     # issue 4: detail pages and staff updates
     "measures:detail": read_page(),
@@ -90,6 +103,19 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
                                    staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
                                    admin=(200, 405)),
+    # issue 5: dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
+    # municipality's plan, so another city's staff get their own dashboard, 200) and the open-data API
+    # (read-only: every write is refused by the permission, 403, before any object is looked up)
+    **{name: dashboard_page() for name in ("dashboard:overview", "dashboard:measures", "dashboard:milestones",
+                                           "dashboard:kpis", "dashboard:timeline", "dashboard:compare",
+                                           "dashboard:export")},
+    **{name: api_read() for name in ("api:api-root", "api:plan-list", "api:measure-list", "api:milestone-list",
+                                     "api:indicatorvalue-list")},
+    **{name: api_read(staff_other_city=(404, 403)) for name in (
+        "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
+        "api:indicatorvalue-detail")},
+    "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
+    "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
 
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
@@ -100,6 +126,12 @@ KWARGS: dict[str, Callable] = {
     "milestones:detail": lambda c: {"pk": c.milestone.pk},
     "milestones:update": lambda c: {"pk": c.milestone.pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
+    "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "api:plan-detail": lambda c: {"pk": c.plan.pk},
+    "api:plan-progress": lambda c: {"pk": c.plan.pk},
+    "api:measure-detail": lambda c: {"pk": c.measure.pk},
+    "api:milestone-detail": lambda c: {"pk": c.milestone.pk},
+    "api:indicatorvalue-detail": lambda c: {"pk": c.indicator_value.pk},
 }
 
 # A valid POST body where the matrix expects the write to succeed (others POST an empty body).
@@ -148,6 +180,7 @@ CASES = [(name, role, method) for name in sorted(EXPECTED) for role in ROLES for
 @pytest.mark.parametrize("name, role, method", CASES, ids=[f"{n}-{r}-{m}" for n, r, m in CASES])
 def test_permission_matrix(cast, name, role, method):
     cast.indicator = IndicatorFactory(measure=cast.measure)
+    cast.indicator_value = IndicatorValueFactory(indicator=cast.indicator)
     client = Client()
     username = CAST_USER[role]
     user = getattr(cast, username) if username else AnonymousUser()

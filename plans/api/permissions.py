@@ -19,3 +19,13 @@ class PortalReader(BasePermission):
             return bool(settings.PUBLIC_DASHBOARD)
         access = access_for(request.user)
         return access.is_superuser or (access.role is not None and access.municipality_id is not None)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with "not logged in" said the way the rest of the portal says a refusal (Japanese, 403)."""
+    from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+    from rest_framework.views import exception_handler as drf_handler
+
+    if isinstance(exc, NotAuthenticated):
+        exc = PermissionDenied("閲覧する権限がありません。ログインしてください。")
+    return drf_handler(exc, context)
