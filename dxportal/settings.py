@@ -170,3 +170,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
+
+# --- Issue 3: Excel import/export of plans --------------------------------------------------
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between preview and confirm; "" = temp dir
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # django-import-export's own admin exports: neutralise = + - @
