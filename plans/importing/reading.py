@@ -77,7 +77,9 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
         infos = archive.infolist()
         if archive.testzip() is not None:
             raise _damaged()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
+    except ImportFileError:
+        raise
+    except Exception:  # BadZipFile, zlib.error, EOFError, OSError … all mean the same to the admin
         raise _damaged()
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
