@@ -28,7 +28,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WorkbookUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Excelブック（.xlsx）またはCSV"))
+    file = forms.FileField(label=gettext_lazy("Excelブック（.xlsx）またはCSV"), error_messages={
+        "empty": gettext_lazy("ファイルが空です。"),
+        "required": gettext_lazy("取り込むファイルを選んでください。"),
+    })
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
