@@ -212,7 +212,7 @@ class NationalItemLookup:
     def resolve(self, value: object) -> tuple[int, ...]:
         parts = split_list(value)
         if not parts:
-            raise CellError("国の取組項目を1つ以上入力してください（番号1〜%d または項目名）。" % self.max_number)
+            raise CellError(f"国の取組項目を1つ以上入力してください（番号1〜{self.max_number} または項目名）。")
         numbers = set()
         for part in parts:
             item = self.by_name.get(_key(part))

@@ -28,9 +28,6 @@ from .resources import (
     SHEET_RESOURCES,
     STATUS,
     DepartmentResource,
-    IndicatorResource,
-    MeasureResource,
-    MilestoneResource,
     SheetResource,
 )
 

@@ -175,8 +175,12 @@ def _same(a: object, b: object) -> bool:
 
 @dataclass
 class _Row:
-    number: int
-    values: dict[str, Any]
+    number: int  # as Excel shows it
+    values: dict[str, Any]  # cleaned cells by field name (absent column → absent key)
+    sheet: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # field name → header as written in the file
+    ok: bool = True
+    after: dict[str, Any] = field(default_factory=dict)  # the values the object will have
     action: str = ""
     existing_id: int | None = None
     changed_fields: list[str] = field(default_factory=list)
@@ -339,7 +343,7 @@ def _guess_sheet(raw: RawSheet) -> str | None:
 
 def _column_lookup(resource: type[SheetResource]) -> dict[str, str]:
     lookup = {}
-    for name, fld in resource.column_fields():
+    for name, _fld in resource.column_fields():
         for alias in resource.aliases.get(name, ()):
             lookup.setdefault(_norm(alias), name)
     for name, fld in resource.column_fields():
@@ -399,11 +403,7 @@ def _clean_rows(resource: SheetResource, raw: RawSheet, header_map: dict[int, st
             except parsing.CellError as exc:
                 report.errors.append(RowError(raw.name, number, headers[name], _shown(value), str(exc)))
                 ok = False
-        row = _Row(number=number, values=cleaned)
-        row.ok = ok  # type: ignore[attr-defined]
-        row.headers = headers  # type: ignore[attr-defined]
-        row.sheet = raw.name  # type: ignore[attr-defined]
-        rows.append(row)
+        rows.append(_Row(number=number, values=cleaned, sheet=raw.name, headers=headers, ok=ok))
     return rows
 
 
@@ -416,10 +416,10 @@ def _shown(value: object) -> str:
 
 
 def _error(report: SheetReport, row: _Row, name: str, value: object, message: str) -> None:
-    header = row.headers.get(name) or name  # type: ignore[attr-defined]
-    report.errors.append(RowError(row.sheet, row.number, header, _shown(value) if not isinstance(value, tuple)  # type: ignore[attr-defined]
-                                  else display(value), message))
-    row.ok = False  # type: ignore[attr-defined]
+    header = row.headers.get(name) or name
+    shown = display(value) if isinstance(value, tuple) else _shown(value)
+    report.errors.append(RowError(row.sheet, row.number, header, shown, message))
+    row.ok = False
 
 
 def _duplicates(rows: list[_Row], report: SheetReport, key: str = "code") -> None:
@@ -439,9 +439,10 @@ def _diff(row: _Row, before: dict | None, after: dict[str, Any], resource: type[
     kinds = kinds or {}
     if before is None:
         row.action = NEW
+        listed = len(report.diffs) < PREVIEW_ROW_LIMIT  # beyond the listed rows only the counts matter
         report.add(RowDiff(row.number, after.get("code", ""), NEW,
                            [FieldChange(resource.header_of(n), "", display(v, kinds.get(n))) for n, v in after.items()
-                            if v not in (None, "", ())]))
+                            if v not in (None, "", ())] if listed else []))
         return
     row.existing_id = before["id"]
     changes = []
@@ -461,10 +462,10 @@ def _check_departments(work: _Work, report: SheetReport) -> None:
     codes_in_file = {r.values.get("code"): r for r in rows if r.values.get("code")}
     parent_of = {code: d["parent_code"] for code, d in work.db_departments.items()}
     for row in rows:
-        if row.ok and row.values.get("parent_code"):  # type: ignore[attr-defined]
+        if row.ok and row.values.get("parent_code"):
             parent_of[row.values["code"]] = row.values["parent_code"]
     for row in rows:
-        if not row.ok:  # type: ignore[attr-defined]
+        if not row.ok:
             continue
         v = row.values
         parent = v.get("parent_code", "")
@@ -482,7 +483,7 @@ def _check_departments(work: _Work, report: SheetReport) -> None:
                     break
                 seen.add(node)
                 node = parent_of.get(node, "")
-            if not row.ok:  # type: ignore[attr-defined]
+            if not row.ok:
                 continue
         after = {"code": v["code"], "name": v["name"], "parent_code": parent, "email": v.get("email", "")}
         if "email" not in v and v["code"] in work.db_departments:
@@ -511,7 +512,7 @@ def _measure_after(work: _Work, v: dict) -> dict:
 def _check_measures(work: _Work, report: SheetReport) -> None:
     _duplicates(work.measures, report)
     for row in work.measures:
-        if not row.ok:  # type: ignore[attr-defined]
+        if not row.ok:
             continue
         v = row.values
         if v.get("start_fy") and v.get("end_fy") and v["end_fy"] < v["start_fy"]:
@@ -528,7 +529,7 @@ def _check_measures(work: _Work, report: SheetReport) -> None:
                 source = "budget" if name == "budget_thousand_yen" else name
                 if source not in v:
                     after[name] = before[name]
-        row.after = after  # type: ignore[attr-defined]
+        row.after = after
         _diff(row, before, after, _MeasureHeaders, report)
 
 
@@ -546,7 +547,7 @@ def _measure_owners(work: _Work) -> dict[str, str]:
     for row in work.measures:
         code = row.values.get("code")
         if code:
-            owners[code] = getattr(row, "after", {}).get("owner_department") or row.values.get("owner_department") or ""
+            owners[code] = row.after.get("owner_department") or row.values.get("owner_department") or ""
     return owners
 
 
@@ -554,7 +555,7 @@ def _check_milestones(work: _Work, report: SheetReport) -> None:
     _duplicates(work.milestones, report)
     owners = _measure_owners(work)
     for row in work.milestones:
-        if not row.ok:  # type: ignore[attr-defined]
+        if not row.ok:
             continue
         v = row.values
         measure_code = v["measure_code"]
@@ -581,7 +582,7 @@ def _check_milestones(work: _Work, report: SheetReport) -> None:
                 after["kind"] = before["kind"]
             if "status" not in v and "completed_on" not in v:
                 after["status"], after["completed_on"] = before["status"], before["completed_on"]
-        row.after = after  # type: ignore[attr-defined]
+        row.after = after
         _diff(row, before, after, MilestoneResource, report,
               {"status": "status", "kind": "kind"})
 
@@ -590,7 +591,7 @@ def _check_indicators(work: _Work, report: SheetReport) -> None:
     _duplicates(work.indicators, report)
     owners = _measure_owners(work)
     for row in work.indicators:
-        if not row.ok:  # type: ignore[attr-defined]
+        if not row.ok:
             continue
         v = row.values
         if v["measure_code"] not in owners:
@@ -620,7 +621,7 @@ def _check_indicators(work: _Work, report: SheetReport) -> None:
             if before is not None:
                 before["actual_value"] = existing[1] if existing else None
                 before["actual_date"] = actual_date if existing else None
-        row.after = after  # type: ignore[attr-defined]
+        row.after = after
         _diff(row, before, after, IndicatorResource, report, {"direction": "direction"})
 
 
@@ -700,18 +701,18 @@ def _apply_measures(work: _Work, dept_ids, pillar_ids, user, reason: str, now) -
     changed_rows = [r for r in work.measures if r.action == CHANGED]
     new_objs = []
     for r in new_rows:
-        obj = Measure(plan_id=work.plan.pk, code=r.after["code"])  # type: ignore[attr-defined]
-        _measure_fields(obj, r.after, dept_ids, pillar_ids)  # type: ignore[attr-defined]
+        obj = Measure(plan_id=work.plan.pk, code=r.after["code"])
+        _measure_fields(obj, r.after, dept_ids, pillar_ids)
         obj.sort_order = r.number
         new_objs.append(obj)
     if new_objs:
         for obj in bulk_create_with_history(new_objs, Measure, default_user=user, default_change_reason=reason):
             ids[obj.code] = obj.pk
     if changed_rows:
-        objs = {m.code: m for m in Measure.objects.filter(plan=work.plan, code__in=[r.after["code"] for r in changed_rows])}  # type: ignore[attr-defined]
+        objs = {m.code: m for m in Measure.objects.filter(plan=work.plan, code__in=[r.after["code"] for r in changed_rows])}
         for r in changed_rows:
-            obj = objs[r.after["code"]]  # type: ignore[attr-defined]
-            _measure_fields(obj, r.after, dept_ids, pillar_ids)  # type: ignore[attr-defined]
+            obj = objs[r.after["code"]]
+            _measure_fields(obj, r.after, dept_ids, pillar_ids)
             obj.updated_at = now
         bulk_update_with_history(list(objs.values()), Measure,
                                  ["title", "summary", "current_issues", "owner_department", "pillar", "start_fy",
@@ -720,11 +721,11 @@ def _apply_measures(work: _Work, dept_ids, pillar_ids, user, reason: str, now) -
     through = Measure.national_items.through
     relink = [r for r in new_rows] + [r for r in changed_rows if "national_items" in r.changed_fields]
     if relink:
-        measure_ids = [ids[r.after["code"]] for r in relink]  # type: ignore[attr-defined]
+        measure_ids = [ids[r.after["code"]] for r in relink]
         through.objects.filter(measure_id__in=measure_ids).delete()
         through.objects.bulk_create([
-            through(measure_id=ids[r.after["code"]], nationalitem_id=work.item_ids[n])  # type: ignore[attr-defined]
-            for r in relink for n in r.after["national_items"]  # type: ignore[attr-defined]
+            through(measure_id=ids[r.after["code"]], nationalitem_id=work.item_ids[n])
+            for r in relink for n in r.after["national_items"]
         ])
     return ids
 
@@ -745,17 +746,17 @@ def _apply_milestones(work: _Work, dept_ids, measure_ids, user, reason: str, now
     new_objs = []
     for r in work.milestones:
         if r.action == NEW:
-            obj = Milestone(code=r.after["code"], updated_by=user, sort_order=r.number)  # type: ignore[attr-defined]
-            _milestone_fields(obj, r.after, dept_ids, measure_ids, plan_id)  # type: ignore[attr-defined]
+            obj = Milestone(code=r.after["code"], updated_by=user, sort_order=r.number)
+            _milestone_fields(obj, r.after, dept_ids, measure_ids, plan_id)
             new_objs.append(obj)
     if new_objs:
         bulk_create_with_history(new_objs, Milestone, default_user=user, default_change_reason=reason)
     changed_rows = [r for r in work.milestones if r.action == CHANGED]
     if changed_rows:
-        objs = {m.code: m for m in Milestone.objects.filter(plan_id=plan_id, code__in=[r.after["code"] for r in changed_rows])}  # type: ignore[attr-defined]
+        objs = {m.code: m for m in Milestone.objects.filter(plan_id=plan_id, code__in=[r.after["code"] for r in changed_rows])}
         for r in changed_rows:
-            obj = objs[r.after["code"]]  # type: ignore[attr-defined]
-            _milestone_fields(obj, r.after, dept_ids, measure_ids, plan_id)  # type: ignore[attr-defined]
+            obj = objs[r.after["code"]]
+            _milestone_fields(obj, r.after, dept_ids, measure_ids, plan_id)
             obj.version += 1
             obj.updated_at = now
             obj.updated_by = user
@@ -778,8 +779,8 @@ def _apply_indicators(work: _Work, measure_ids, user, reason: str, import_run) -
     new_objs = []
     for r in work.indicators:
         if r.action == NEW:
-            obj = Indicator(code=r.after["code"], sort_order=r.number)  # type: ignore[attr-defined]
-            _indicator_fields(obj, r.after, measure_ids, plan_id)  # type: ignore[attr-defined]
+            obj = Indicator(code=r.after["code"], sort_order=r.number)
+            _indicator_fields(obj, r.after, measure_ids, plan_id)
             new_objs.append(obj)
     if new_objs:
         for obj in bulk_create_with_history(new_objs, Indicator, default_user=user, default_change_reason=reason):
@@ -787,9 +788,9 @@ def _apply_indicators(work: _Work, measure_ids, user, reason: str, import_run) -
     changed_rows = [r for r in work.indicators if r.action == CHANGED
                     and set(r.changed_fields) - {"actual_value", "actual_date"}]
     if changed_rows:
-        objs = {k.code: k for k in Indicator.objects.filter(plan_id=plan_id, code__in=[r.after["code"] for r in changed_rows])}  # type: ignore[attr-defined]
+        objs = {k.code: k for k in Indicator.objects.filter(plan_id=plan_id, code__in=[r.after["code"] for r in changed_rows])}
         for r in changed_rows:
-            _indicator_fields(objs[r.after["code"]], r.after, measure_ids, plan_id)  # type: ignore[attr-defined]
+            _indicator_fields(objs[r.after["code"]], r.after, measure_ids, plan_id)
         bulk_update_with_history(list(objs.values()), Indicator,
                                  ["measure", "name", "unit", "direction", "baseline_value", "baseline_date",
                                   "target_value", "target_fy"],
@@ -799,16 +800,16 @@ def _apply_indicators(work: _Work, measure_ids, user, reason: str, import_run) -
     superseded, new_values = [], []
     note = reason[:500]
     for r in work.indicators:
-        if r.action not in (NEW, CHANGED) or "actual_value" not in r.after:  # type: ignore[attr-defined]
+        if r.action not in (NEW, CHANGED) or "actual_value" not in r.after:
             continue
         if r.action == CHANGED and "actual_value" not in r.changed_fields:
             continue
-        indicator_id = ids[r.after["code"]]  # type: ignore[attr-defined]
-        existing = work.db_values.get((indicator_id, r.after["actual_date"]))  # type: ignore[attr-defined]
+        indicator_id = ids[r.after["code"]]
+        existing = work.db_values.get((indicator_id, r.after["actual_date"]))
         if existing:
             superseded.append(existing[0])
-        new_values.append(IndicatorValue(indicator_id=indicator_id, value=r.after["actual_value"],  # type: ignore[attr-defined]
-                                         as_of=r.after["actual_date"], note=note, recorded_by=user,  # type: ignore[attr-defined]
+        new_values.append(IndicatorValue(indicator_id=indicator_id, value=r.after["actual_value"],
+                                         as_of=r.after["actual_date"], note=note, recorded_by=user,
                                          corrects_id=existing[0] if existing else None))
     if superseded:
         IndicatorValue.objects.filter(pk__in=superseded).update(is_current=False)
