@@ -1,13 +1,16 @@
 from django.contrib import admin
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from plans.admin_scoping import MunicipalityScopedAdmin
+from plans.importing.resources import MilestoneResource
 
 from .models import Milestone, ReminderLog
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+class MilestoneAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [MilestoneResource]  # the マイルストーン sheet of the plan workbook (issue 3)
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
     list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),

@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_scoping import MunicipalityScopedAdmin
+from .importing.resources import DepartmentResource
 from .models import (
     AuditEvent,
     Department,
@@ -29,7 +31,8 @@ class MunicipalityAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(MunicipalityScopedAdmin):
+class DepartmentAdmin(ExportMixin, MunicipalityScopedAdmin):
+    resource_classes = [DepartmentResource]  # the 部署 sheet of the plan workbook
     list_display = ("code", "name", "level", "parent", "email", "municipality")
     list_filter = ("level", ("municipality", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "email")

@@ -129,3 +129,21 @@ def test_confirm_rejects_get_and_another_citys_admin(client, cast):
     client.force_login(make_user("other_admin", "admin", cast.other_city))
     assert client.post(confirm).status_code == 404
     assert Measure.objects.filter(plan=cast.plan).count() == 1
+
+
+def test_the_measure_admin_exports_with_the_sheet_resource(client, cast):
+    """django-import-export's own export button on a model admin uses the workbook's 施策 columns."""
+    import csv
+    import io
+
+    client.force_login(cast.admin)
+    url = reverse("admin:measures_measure_export")
+    assert client.get(url).status_code == 200
+    fields = ["code", "title", "summary", "current_issues", "national_items", "owner_department", "pillar",
+              "start_fy", "end_fy", "budget"]
+    response = client.post(url, {"format": "0", "resource": "0", **{f"measureresource_{f}": "on" for f in fields}})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["施策コード", "施策名", "概要", "現状・課題", "国の取組項目"]
+    assert rows[1][0] == "M01" and rows[1][4] == "1、3" and rows[1][5] == "JOHO"
+    assert len(rows) == 2  # the other city's M01 is not exported
