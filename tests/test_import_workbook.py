@@ -149,3 +149,13 @@ def test_english_headers_and_sheet_names_are_accepted(cast):
     _, preview = _import(cast.plan, xlsx(english))
     assert preview.counts["施策"]["new"] == 3 and preview.counts["指標"]["new"] == 3
 
+
+
+def test_a_preview_can_be_confirmed_only_once(cast):
+    data = xlsx(realistic_sheets(3))
+    run, _ = services.plan_import_preview(plan=cast.plan, data=data, file_name="p.xlsx", user=cast.admin)
+    services.plan_import_apply(run=run, data=data, user=cast.admin)
+    run.status = ImportRun.Status.PREVIEWED  # a stale copy of the run, as a second browser tab would hold
+    with pytest.raises(services.ImportBlocked) as blocked:
+        services.plan_import_apply(run=run, data=data, user=cast.admin)
+    assert "既に取り込み済み" in blocked.value.preview.errors[0].message

@@ -57,6 +57,11 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None) -> Prev
         raise ImportBlocked(preview)
     try:
         with transaction.atomic():
+            # Two confirms of one preview (a double click, two tabs): the row lock lets one apply it.
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if locked.status != ImportRun.Status.PREVIEWED:
+                preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
+                raise ImportBlocked(preview)
             apply_preview(preview=preview, user=user, reason=change_reason(run), import_run=run)
             _record(run, preview, ImportRun.Status.APPLIED)
     except DatabaseError as exc:

@@ -115,7 +115,7 @@ class SheetReport:
 
 @dataclass
 class Preview:
-    """What an import would do. `plan_rows` hold the validated rows that `apply` writes."""
+    """What an import would do: per-sheet counts, diffs and errors; `work` holds the validated rows to write."""
 
     file_name: str
     sheets: dict[str, SheetReport]
