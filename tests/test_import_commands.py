@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import ManagementUtility
+from django.db import connections
 
 from measures.models import Measure
 from plans.models import ImportRun, Plan
@@ -12,12 +13,18 @@ from .import_workbooks import database_fingerprint, realistic_sheets, xlsx
 
 
 def _run(*argv: str) -> int:
-    """Run manage.py as the shell would; return the exit status."""
+    """Run manage.py as the shell would (run_from_argv turns errors into the exit status); return the status."""
     try:
         ManagementUtility(["manage.py", *argv]).execute()
     except SystemExit as exit_:
         return exit_.code or 0
     return 0
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    # run_from_argv closes every connection when it ends; the test still needs its transaction.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 @pytest.fixture
