@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -100,8 +101,20 @@ def _staging_dir() -> Path:
     return path
 
 
+STAGED_MAX_AGE_SECONDS = 24 * 60 * 60
+
+
 def stage_file(*, run: ImportRun, data: bytes) -> None:
-    (_staging_dir() / f"{run.pk}-{run.file_sha256}.upload").write_bytes(data)
+    directory = _staging_dir()
+    # Previews nobody confirmed: drop their uploads after a day.
+    cutoff = time.time() - STAGED_MAX_AGE_SECONDS
+    for old in directory.glob("*.upload"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    (directory / f"{run.pk}-{run.file_sha256}.upload").write_bytes(data)
 
 
 def staged_file(*, run: ImportRun) -> bytes | None:

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from measures.models import Indicator, IndicatorValue, Measure
 from milestones.models import Milestone
+from plans.fiscal import format_fiscal_year
 from plans.models import Department, NationalItem, Pillar, Plan
 
 from . import parsing
@@ -152,6 +153,8 @@ def display(value: object, kind: str = "") -> str:
         return KIND.label(value)
     if kind == "direction":
         return DIRECTION.label(value)
+    if kind == "fy":
+        return f"{value}（{format_fiscal_year(value)}）"
     if isinstance(value, tuple):
         return "、".join(str(v) for v in value)
     if isinstance(value, dt.date):
@@ -162,12 +165,11 @@ def display(value: object, kind: str = "") -> str:
     return str(value)
 
 
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, Decimal) or isinstance(b, Decimal):
-        if a is None or b is None:
-            return a is b
-        return Decimal(a) == Decimal(b)
-    return (a or None) == (b or None) if isinstance(a, str | type(None)) and isinstance(b, str | type(None)) else a == b
+def _same(before: object, after: object) -> bool:
+    """Equal for the import: blank text equals NULL, 50 equals 50.0000."""
+    if before in (None, "") and after in (None, ""):
+        return True
+    return before == after  # Decimal("50.0000") == Decimal("50")
 
 
 # --- the work: parsed rows plus the database state they are compared with -----------------------
@@ -530,7 +532,7 @@ def _check_measures(work: _Work, report: SheetReport) -> None:
                 if source not in v:
                     after[name] = before[name]
         row.after = after
-        _diff(row, before, after, _MeasureHeaders, report)
+        _diff(row, before, after, _MeasureHeaders, report, {"start_fy": "fy", "end_fy": "fy"})
 
 
 class _MeasureHeaders(MeasureResource):
@@ -622,7 +624,7 @@ def _check_indicators(work: _Work, report: SheetReport) -> None:
                 before["actual_value"] = existing[1] if existing else None
                 before["actual_date"] = actual_date if existing else None
         row.after = after
-        _diff(row, before, after, IndicatorResource, report, {"direction": "direction"})
+        _diff(row, before, after, IndicatorResource, report, {"direction": "direction", "target_fy": "fy"})
 
 
 # --- apply --------------------------------------------------------------------------------------
