@@ -147,3 +147,9 @@ def test_the_measure_admin_exports_with_the_sheet_resource(client, cast):
     assert rows[0][:5] == ["施策コード", "施策名", "概要", "現状・課題", "国の取組項目"]
     assert rows[1][0] == "M01" and rows[1][4] == "1、3" and rows[1][5] == "JOHO"
     assert len(rows) == 2  # the other city's M01 is not exported
+
+
+@pytest.mark.parametrize("url", ["admin:plans_plan_template", "admin:plans_plan_export"])
+def test_downloads_refuse_post(client, cast, url):
+    client.force_login(cast.admin)
+    assert client.post(reverse(url, args=[cast.plan.pk])).status_code == 405

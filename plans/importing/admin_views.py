@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -73,8 +73,16 @@ def _download(data: bytes, file_name: str) -> HttpResponse:
     return response
 
 
+def _only(request: HttpRequest, *methods: str) -> HttpResponse | None:
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
 def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "POST"):
+        return refused
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -92,8 +100,8 @@ def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpRe
 
 def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
     plan = plan_for_admin(request, plan_id)
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
+    if refused := _only(request, "POST"):
+        return refused
     run = get_object_or_404(ImportRun, pk=run_id, plan=plan)
     upload_url = reverse(f"{site.name}:plans_plan_import", args=[plan.pk])
     if run.status != ImportRun.Status.PREVIEWED:
@@ -120,11 +128,15 @@ def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: 
 
 def template_download(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
     return _download(services.plan_template(plan=plan), f"{plan.code}-template.xlsx")
 
 
 def export_download(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
     # AUDIT: export
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _download(services.plan_export(plan=plan), f"{plan.code}-{stamp}.xlsx")
