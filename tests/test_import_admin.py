@@ -14,6 +14,11 @@ from .import_workbooks import database_fingerprint, realistic_sheets, xlsx
 from .test_import_broken_files import CORPUS, _bytes
 
 
+@pytest.fixture(autouse=True)
+def _staging_in_tmp(settings, tmp_path):
+    settings.IMPORT_STAGING_DIR = str(tmp_path / "staged")
+
+
 def _upload(client, plan, data, name="plan.xlsx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
