@@ -256,6 +256,10 @@ if os.getenv("DATABASE_REPLICA_URL"):
                                                  conn_max_age=envint("DB_CONN_MAX_AGE", "0"))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["dxportal.db_router.ReplicaRouter"]
+# --- Issue 3: Excel import/export of plans --------------------------------------------------
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between preview and confirm; "" = temp dir
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # django-import-export's own admin exports: neutralise = + - @
 
 # --- Issue 5: council dashboards and the open-data API ------------------------------------------
 REST_FRAMEWORK = {

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from milestones.models import Milestone
 from plans.admin_scoping import MunicipalityScopedAdmin
+from plans.importing.resources import IndicatorResource, MeasureResource
 
 from .models import Indicator, IndicatorValue, Measure, ProgressUpdate
 
@@ -22,7 +24,8 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+class MeasureAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [MeasureResource]  # the 施策 sheet of the plan workbook (issue 3)
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "plan", "owner_department", "pillar", "start_fy", "end_fy")
     list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "national_items", ("owner_department", admin.RelatedOnlyFieldListFilter),
@@ -34,7 +37,8 @@ class MeasureAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+class IndicatorAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [IndicatorResource]  # the 指標 sheet of the plan workbook (issue 3)
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "name", "measure", "unit", "direction", "baseline_value", "target_value", "target_fy")
     list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "direction", "accumulation")

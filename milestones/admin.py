@@ -7,10 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from plans.admin_scoping import MunicipalityScopedAdmin
 from plans.fiscal import format_wareki
+from plans.importing.resources import MilestoneResource
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
@@ -19,7 +21,8 @@ from .reminders import preview, run_reminders
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+class MilestoneAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [MilestoneResource]  # the マイルストーン sheet of the plan workbook (issue 3)
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
     list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),

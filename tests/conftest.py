@@ -9,7 +9,15 @@ import pytest
 
 from plans.models import Department, Municipality, Plan
 
-from .factories import DepartmentFactory, MeasureFactory, MilestoneFactory, MunicipalityFactory, PlanFactory, make_user
+from .factories import (
+    DepartmentFactory,
+    MeasureFactory,
+    MilestoneFactory,
+    MunicipalityFactory,
+    PlanFactory,
+    ensure_national_framework,
+    make_user,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +48,7 @@ class Cast:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    ensure_national_framework()
     city = MunicipalityFactory(code="139998", name="さくら台市")
     other_city = MunicipalityFactory(code="011002", name="札幌市")
     joho = DepartmentFactory(municipality=city, code="JOHO", name="情報政策課")

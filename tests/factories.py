@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -37,11 +38,21 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda d: f"{d.code.lower()}@example.jp")
 
 
+def ensure_national_framework() -> None:
+    """Migration 0002 loads the framework; a transactional test's flush removes it. Put it back (idempotent)."""
+    if not FrameworkEdition.objects.filter(is_default=True).exists():
+        from django.apps import apps
+
+        importlib.import_module("plans.migrations.0002_national_framework").load(apps, None)
+
+
 def default_edition() -> FrameworkEdition:
+    ensure_national_framework()
     return FrameworkEdition.objects.get(is_default=True)
 
 
 def national_item(number: int) -> NationalItem:
+    ensure_national_framework()
     return NationalItem.objects.get(edition__is_default=True, number=number)
 
 

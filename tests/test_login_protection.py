@@ -67,7 +67,7 @@ def test_the_admin_login_is_locked_out_too(client, cast):
 
 def test_the_test_clients_login_helper_still_works_with_axes_installed(client, cast):
     assert client.login(username="alice", password=PASSWORD) is True
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("work:mine")).status_code == 200  # logged in: not sent to the login page
     assert client.login(username="alice", password="wrong-password") is False
 
 

@@ -5,7 +5,6 @@ live server thread sees their data (on SQLite in memory and on PostgreSQL alike)
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import pytest
@@ -42,8 +41,7 @@ def login(page, live_server, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def national_framework(transactional_db):
-    """The national framework that migration 0002 loads. A transactional test's flush removes it, and
-    serialized_rollback does not bring it back reliably once Playwright is running, so load it again (idempotent)."""
-    from django.apps import apps
+    """The national framework, reloaded after an earlier transactional test's flush removed it."""
+    from tests.factories import ensure_national_framework
 
-    importlib.import_module("plans.migrations.0002_national_framework").load(apps, None)
+    ensure_national_framework()

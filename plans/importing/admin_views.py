@@ -1,0 +1,143 @@
+"""Admin pages for the plan workbook: upload → preview → confirm, template and export downloads.
+
+Wired into PlanAdmin.get_urls (plans/admin.py), so they sit behind admin_site.admin_view (staff login).
+Only admins of the plan's municipality may use them (plans.permissions).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from plans import audit
+from plans.models import ImportRun, Plan
+from plans.permissions import access_for
+
+from . import services
+from .reading import ImportFileError, check_size, max_bytes, max_rows
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Excelブック（.xlsx）またはCSV"), error_messages={
+        "empty": gettext_lazy("ファイルが空です。"),
+        "required": gettext_lazy("取り込むファイルを選んでください。"),
+    })
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_size(upload.size)
+        except ImportFileError as exc:
+            raise forms.ValidationError(str(exc))
+        return upload
+
+
+def plan_for_admin(request: HttpRequest, plan_id: int) -> Plan:
+    """The plan, if the user is an admin of its municipality: 404 for another city's plan, 403 for non-admins."""
+    access = access_for(request.user)
+    plan = get_object_or_404(Plan.objects.select_related("municipality", "edition"), pk=plan_id)
+    if not access.is_superuser and plan.municipality_id != access.municipality_id:
+        raise Http404
+    if not access.is_admin:
+        raise PermissionDenied
+    return plan
+
+
+def _context(site: AdminSite, request: HttpRequest, plan: Plan, **extra) -> dict:
+    return {
+        **site.each_context(request),
+        "opts": Plan._meta,
+        "original": plan,
+        "plan": plan,
+        "title": _("Excelから取込: %(plan)s") % {"plan": plan.title},
+        "max_mb": max_bytes() // (1024 * 1024),
+        "max_rows": max_rows(),
+        **extra,
+    }
+
+
+def _download(data: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{file_name}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _only(request: HttpRequest, *methods: str) -> HttpResponse | None:
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "POST"):
+        return refused
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(max_bytes() + 1)
+        run, preview = services.plan_import_preview(plan=plan, data=data, file_name=upload.name, user=request.user)
+        if not preview.has_errors:
+            services.stage_file(run=run, data=data)
+        return TemplateResponse(request, "admin/plans/plan/import_preview.html",
+                                _context(site, request, plan, run=run, preview=preview,
+                                         sheets=[s for s in preview.sheets.values() if s.present or s.errors]))
+    recent = ImportRun.objects.filter(plan=plan).select_related("user")[:10]
+    return TemplateResponse(request, "admin/plans/plan/import_form.html",
+                            _context(site, request, plan, form=form, recent=recent))
+
+
+def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "POST"):
+        return refused
+    run = get_object_or_404(ImportRun, pk=run_id, plan=plan)
+    upload_url = reverse(f"{site.name}:plans_plan_import", args=[plan.pk])
+    if run.status != ImportRun.Status.PREVIEWED:
+        messages.error(request, _("このプレビューは取り込み済みか、エラーがあるため確定できません。もう一度アップロードしてください。"))
+        return redirect(upload_url)
+    data = services.staged_file(run=run)
+    if data is None:
+        messages.error(request, _("アップロードしたファイルが見つかりません。もう一度アップロードしてください。"))
+        return redirect(upload_url)
+    try:
+        preview = services.plan_import_apply(run=run, data=data, user=request.user, request=request)
+    except services.ImportBlocked as blocked:
+        messages.error(request, _("プレビューの後にデータが変わったため、エラーがあります。内容を確認してください。"))
+        return TemplateResponse(request, "admin/plans/plan/import_preview.html",
+                                _context(site, request, plan, run=run, preview=blocked.preview,
+                                         sheets=[s for s in blocked.preview.sheets.values() if s.present or s.errors]))
+    services.discard_staged_file(run=run)
+    total_new = sum(c["new"] for c in preview.counts.values())
+    total_changed = sum(c["changed"] for c in preview.counts.values())
+    messages.success(request, _("「%(file)s」を取り込みました（インポート #%(id)s: 新規 %(new)s 件、変更 %(changed)s 件）。")
+                     % {"file": run.file_name, "id": run.pk, "new": total_new, "changed": total_changed})
+    return redirect(reverse(f"{site.name}:plans_plan_change", args=[plan.pk]))
+
+
+def template_download(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
+    return _download(services.plan_template(plan=plan), f"{plan.code}-template.xlsx")
+
+
+def export_download(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
+    audit.record(request=request, action="export", target=f"{plan} (Excel)", plan=plan.code, format="xlsx")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return _download(services.plan_export(plan=plan), f"{plan.code}-{stamp}.xlsx")

@@ -1,0 +1,130 @@
+"""Plan import/export services: the admin views and the management commands call only these."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import DatabaseError, transaction
+
+from plans import audit
+from plans.models import ImportRun, Plan
+
+from .template import build_workbook
+from .workbook import Preview, RowError, apply_preview, build_preview
+
+
+class ImportBlocked(Exception):
+    """The import cannot be applied; `preview` holds the errors."""
+
+    def __init__(self, preview: Preview):
+        super().__init__("; ".join(e.as_text() for e in preview.errors[:5]))
+        self.preview = preview
+
+
+def change_reason(run: ImportRun) -> str:
+    return f"インポート #{run.pk} ({run.file_name})"[:100]
+
+
+def _record(run: ImportRun, preview: Preview, status: str) -> None:
+    run.status = status
+    run.counts = preview.counts
+    run.errors = [e.as_dict() for e in preview.errors[:200]]
+    run.save(update_fields=["status", "counts", "errors"])
+
+
+def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User | None) -> tuple[ImportRun, Preview]:
+    """Validate the file and compare it with the plan. Writes nothing but the ImportRun record."""
+    run = ImportRun.objects.create(plan=plan, user=user, file_name=file_name[:255],
+                                   file_sha256=hashlib.sha256(data).hexdigest(), status=ImportRun.Status.PREVIEWED)
+    preview = build_preview(plan=plan, data=data, file_name=file_name)
+    _record(run, preview, ImportRun.Status.FAILED if preview.has_errors else ImportRun.Status.PREVIEWED)
+    return run, preview
+
+
+def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request=None) -> Preview:
+    """Validate again against the current database and write all of it in one transaction, or nothing.
+
+    Raises ImportBlocked when the file (or the database, changed since the preview) has errors.
+    """
+    if hashlib.sha256(data).hexdigest() != run.file_sha256:
+        raise ValueError("The file differs from the one previewed.")
+    preview = build_preview(plan=run.plan, data=data, file_name=run.file_name)
+    if preview.has_errors:
+        _record(run, preview, ImportRun.Status.FAILED)
+        raise ImportBlocked(preview)
+    try:
+        with transaction.atomic():
+            # Two confirms of one preview (a double click, two tabs): the row lock lets one apply it.
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if locked.status != ImportRun.Status.PREVIEWED:
+                preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
+                raise ImportBlocked(preview)
+            apply_preview(preview=preview, user=user, reason=change_reason(run), import_run=run)
+            _record(run, preview, ImportRun.Status.APPLIED)
+            # In the same transaction: the audit row exists exactly when the import was written.
+            audit.record(request=request, user=user, action="import", target=f"{run.plan} ← {run.file_name}",
+                         import_run=run.pk, plan=run.plan.code, counts=preview.counts)
+    except DatabaseError as exc:
+        # A concurrent change (e.g. a code taken meanwhile): nothing was written.
+        preview.file_errors.append(RowError("", None, "", "", f"データベースへの書き込みに失敗したため、何も取り込んでいません（{exc.__class__.__name__}）。もう一度プレビューからやり直してください。"))
+        _record(run, preview, ImportRun.Status.FAILED)
+        raise ImportBlocked(preview)
+    return preview
+
+
+def plan_import(*, plan: Plan, data: bytes, file_name: str, user: User | None,
+                dry_run: bool = False) -> tuple[ImportRun, Preview]:
+    """Preview and, unless dry_run, apply: the command line's one-shot import."""
+    run, preview = plan_import_preview(plan=plan, data=data, file_name=file_name, user=user)
+    if preview.has_errors:
+        raise ImportBlocked(preview)
+    if not dry_run:
+        preview = plan_import_apply(run=run, data=data, user=user)
+    return run, preview
+
+
+def plan_export(*, plan: Plan) -> bytes:
+    return build_workbook(plan=plan, with_data=True)
+
+
+def plan_template(*, plan: Plan) -> bytes:
+    return build_workbook(plan=plan, with_data=False)
+
+
+# --- staging the uploaded file between preview and confirm ---------------------------------------
+
+
+def _staging_dir() -> Path:
+    path = Path(getattr(settings, "IMPORT_STAGING_DIR", "") or Path(tempfile.gettempdir()) / "dxportal-imports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+STAGED_MAX_AGE_SECONDS = 24 * 60 * 60
+
+
+def stage_file(*, run: ImportRun, data: bytes) -> None:
+    directory = _staging_dir()
+    # Previews nobody confirmed: drop their uploads after a day.
+    cutoff = time.time() - STAGED_MAX_AGE_SECONDS
+    for old in directory.glob("*.upload"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    (directory / f"{run.pk}-{run.file_sha256}.upload").write_bytes(data)
+
+
+def staged_file(*, run: ImportRun) -> bytes | None:
+    path = _staging_dir() / f"{run.pk}-{run.file_sha256}.upload"
+    return path.read_bytes() if path.exists() else None
+
+
+def discard_staged_file(*, run: ImportRun) -> None:
+    (_staging_dir() / f"{run.pk}-{run.file_sha256}.upload").unlink(missing_ok=True)
