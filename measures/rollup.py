@@ -66,9 +66,14 @@ def refresh_rollup(*, plan_ids: Iterable[int] | None = None, measure_ids: Iterab
         for sql, params in rebuild_sql(plan_ids=plan_ids, measure_ids=measure_ids):
             cursor.execute(sql, params)
     if measure_ids is None:  # a bulk refresh follows a bulk write: cached dashboards are stale too
-        from plans.dashboard.cache import invalidate
+        _invalidate_dashboards()
+        transaction.on_commit(_invalidate_dashboards)
 
-        invalidate()
+
+def _invalidate_dashboards() -> None:
+    from plans.dashboard.cache import invalidate
+
+    invalidate()
 
 
 def inconsistent_rows(*, plan_ids: list[int] | None = None) -> list[tuple]:

@@ -69,3 +69,13 @@ def test_comparison_shows_the_same_percent_and_late_count_as_the_overview(cast):
         assert cell.percent == item.percent, item.label
         assert cell.late == item.by_health.get(Health.LATE, 0), item.label
         assert cell.measures == item.measures
+
+
+def test_an_excel_import_leaves_the_rollup_consistent(cast):
+    from .import_workbooks import realistic_sheets, xlsx
+    from .test_import_workbook import _import
+
+    refresh_rollup()
+    _import(cast.plan, xlsx(realistic_sheets(30)), cast.admin)  # bulk writes: no per-row signals
+    assert inconsistent_rows() == []
+    assert MeasureRollup.objects.filter(plan=cast.plan).values("measure").distinct().count() == 31

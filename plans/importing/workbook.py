@@ -644,6 +644,11 @@ def apply_preview(*, preview: Preview, user, reason: str, import_run=None) -> No
         measure_ids = _apply_measures(work, dept_ids, pillar_ids, user, reason, now)
         _apply_milestones(work, dept_ids, measure_ids, user, reason, now)
         _apply_indicators(work, measure_ids, user, reason, import_run)
+        # Bulk writes skip the signals: rebuild the plan's progress roll-up (issue 5; also drops the
+        # cached dashboards).
+        from measures.rollup import refresh_rollup
+
+        refresh_rollup(plan_ids=[work.plan.pk])
 
 
 def _apply_departments(work: _Work) -> dict[str, int]:
