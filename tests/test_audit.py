@@ -154,3 +154,17 @@ def test_a_city_admin_sees_only_the_audit_events_of_its_own_people(client, cast)
     assert "ours.csv" in html and "theirs.csv" not in html
     failed = client.get(reverse("admin:plans_auditevent_changelist") + "?action__exact=login_failed")
     assert ">bob<" in failed.content.decode() and ">mallory<" not in failed.content.decode()
+
+
+def test_dashboard_and_api_csv_exports_are_audited(client, cast):
+    from django.urls import reverse
+
+    from plans.models import AuditEvent
+
+    client.force_login(cast.council)
+    response = client.get(reverse("dashboard:export", kwargs={"table": "items", "fmt": "csv"}))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="export", user=cast.council)
+    assert event.detail["table"] == "items" and event.detail["format"] == "csv"
+    assert client.get("/api/measures/?format=csv").status_code == 200
+    assert AuditEvent.objects.filter(action="export", user=cast.council, target__startswith="API").count() == 1

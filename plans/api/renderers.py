@@ -7,10 +7,11 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
+from plans import audit
+
 from ..dashboard.exports import safe_cell
 
 
-# AUDIT: export — CSV downloads of the open-data API are rendered here.
 class CSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -21,6 +22,11 @@ class CSVRenderer(BaseRenderer):
             data = data["results"]
         if isinstance(data, dict):
             data = [data]
+        request = (renderer_context or {}).get("request")
+        response = (renderer_context or {}).get("response")
+        if request is not None and request.user.is_authenticated and (response is None or response.status_code == 200):
+            # Anonymous open-data downloads (public mode) are public by definition; a signed-in user's are audited.
+            audit.record(request=request, action="export", target=f"API {request.path} (csv)", format="csv")
         rows = list(data or [])
         headers: list[str] = []
         for row in rows:

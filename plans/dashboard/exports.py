@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from measures.models import WorkStatus
+from plans import audit
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -111,9 +112,11 @@ def compare_table(name: str, title: str, comparison) -> Table:
     return Table(name, title, headers, rows)
 
 
-# AUDIT: export — every CSV/.xlsx download of dashboard data leaves through this function.
-def export_response(table: Table, *, fmt: str, as_of: dt.date) -> HttpResponse:
+def export_response(table: Table, *, fmt: str, as_of: dt.date, request: HttpRequest) -> HttpResponse:
+    """Every CSV/.xlsx download of dashboard data leaves through here, and is written to the audit log."""
     filename = f"{table.name}_{as_of:%Y%m%d}.{fmt}"
+    audit.record(request=request, action="export", target=f"{table.title} ({fmt})", table=table.name, format=fmt,
+                 rows=len(table.rows), as_of=as_of)
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")  # BOM: Excel in Japan opens UTF-8 CSV correctly only with it

@@ -270,7 +270,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         if ctx.public:
             raise _LoginRequired
         t = exports.compare_table("compare", _("自治体間の比較"), _comparison(request, ctx))
-        return exports.export_response(t, fmt=fmt, as_of=ctx.today)
+        return exports.export_response(t, fmt=fmt, as_of=ctx.today, request=request)
     if ctx.plan is None:
         raise Http404
     plan, f, today = ctx.plan, ctx.filters, ctx.today
@@ -298,5 +298,5 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today))
     else:
         t = exports.timeline_table("timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today))
-    return exports.export_response(t, fmt=fmt, as_of=today)
+    return exports.export_response(t, fmt=fmt, as_of=today, request=request)
 
