@@ -25,7 +25,18 @@ PAGES: list[tuple[str, Callable]] = [
     ("admin membership change", lambda cast: reverse("admin:plans_membership_change",
                                                      args=[cast.bob.membership.pk])),
     ("admin audit log", lambda cast: reverse("admin:plans_auditevent_changelist")),
-    # ("dashboard", lambda cast: "/dashboard/"),
+    ("dashboard overview", lambda cast: reverse("dashboard:overview")),
+    ("dashboard timeline", lambda cast: reverse("dashboard:timeline")),
+    ("dashboard drill-down", lambda cast: reverse("dashboard:milestones")),
+    ("dashboard KPIs", lambda cast: reverse("dashboard:kpis")),
+    ("municipality comparison", lambda cast: reverse("dashboard:compare")),
+    ("my department's work", lambda cast: reverse("work:mine")),
+    ("measure detail", lambda cast: reverse("measures:detail", args=[cast.measure.pk])),
+    ("milestone update form", lambda cast: reverse("milestones:update", args=[cast.milestone.pk])),
+    ("notification settings", lambda cast: reverse("notification_settings")),
+    ("admin plan import", lambda cast: reverse("admin:plans_plan_import", args=[cast.plan.pk])),
+    ("admin reminder preview", lambda cast: reverse("admin:milestones_reminderlog_preview")),
+    ("API docs", lambda cast: reverse("api:docs")),
 ]
 
 # Runs before any page script; devtools-injected, so the policy itself does not block it.
