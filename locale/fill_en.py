@@ -25,6 +25,9 @@ EN: dict[str, str | tuple[str, str]] = {
     "施策・指標": "Measures & indicators",
     "マイルストーン・通知": "Milestones & notifications",
     "計画・組織": "Plans & organisation",
+    # --- admin site (dxportal/urls.py) ---
+    "DXポータル 管理": "DX Portal administration",
+    "自治体DX推進計画の管理": "Municipal DX promotion plan administration",
     # --- statuses, health, urgency ---
     "未着手": "Not started",
     "進行中": "In progress",
@@ -92,6 +95,7 @@ EN: dict[str, str | tuple[str, str]] = {
     "集計": "Aggregation",
     "基準値": "Baseline",
     "基準日": "As of",
+    "Y年n月j日": "F j, Y",
     "目標値": "Target",
     "目標年度": "Target fiscal year",
     "指標（KPI）": "Indicators (KPI)",
