@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from plans import views as plan_views
 
-admin.site.site_header = "DXポータル 管理"
-admin.site.site_title = "DXポータル 管理"
-admin.site.index_title = "自治体DX推進計画の管理"
+admin.site.site_header = _("DXポータル 管理")
+admin.site.site_title = _("DXポータル 管理")
+admin.site.index_title = _("自治体DX推進計画の管理")
 
 urlpatterns = [
     path("", plan_views.home, name="home"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from milestones.models import Milestone
 from plans.fiscal import fiscal_year_bounds
@@ -94,7 +95,9 @@ class MilestoneRow:
     milestone: Milestone
     urgency: str  # overdue / soon / later / closed
 
-    URGENCY_LABELS = {"overdue": _("期限超過"), "soon": _("30日以内"), "later": _("30日より先"), "closed": _("完了・中止")}
+    # Lazy: these are evaluated at import time, before any request's language is active.
+    URGENCY_LABELS = {"overdue": gettext_lazy("期限超過"), "soon": gettext_lazy("30日以内"),
+                      "later": gettext_lazy("30日より先"), "closed": gettext_lazy("完了・中止")}
 
     @property
     def urgency_label(self) -> str:
@@ -259,16 +262,17 @@ class TimelineEntry:
     url_name: str = ""
     url_pk: int | None = None
 
-    KIND_LABELS = {"progress": _("進捗報告"), "milestone": _("マイルストーン"), "kpi": _("指標の実績"),
-                   "import": _("インポート"), "measure": _("施策")}
+    KIND_LABELS = {"progress": gettext_lazy("進捗報告"), "milestone": gettext_lazy("マイルストーン"),
+                   "kpi": gettext_lazy("指標の実績"), "import": gettext_lazy("インポート"),
+                   "measure": gettext_lazy("施策")}
 
     @property
     def kind_label(self) -> str:
         return str(self.KIND_LABELS[self.kind])
 
 
-_MILESTONE_FIELDS = (("status", _("状況")), ("completed_on", _("完了日")), ("due_date", _("期限")),
-                     ("title", _("マイルストーン名")))
+_MILESTONE_FIELDS = (("status", gettext_lazy("状況")), ("completed_on", gettext_lazy("完了日")),
+                     ("due_date", gettext_lazy("期限")), ("title", gettext_lazy("マイルストーン名")))
 
 
 def _fmt(name: str, value) -> str:
