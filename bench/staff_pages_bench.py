@@ -1,6 +1,6 @@
 """Benchmark of the staff pages' selectors on the national-scale dataset (read-only).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dxportal_scale .venv/bin/python bench/bench_staff_pages.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dxportal_scale .venv/bin/python bench/staff_pages_bench.py
 
 Prints, for the busiest department, the time of 「担当の取組」 (work_list) and of a measure's detail data and
 timeline, as ratios against a baseline measured in the same run: fetching the ids of that department's
