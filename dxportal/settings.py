@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dxportal.middleware.SlidingSessionMiddleware",
     "dxportal.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,7 +135,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(60 * 60 * 8))
-SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inactivity), not from login
+# Expiry counts from the last activity, not from login: dxportal.middleware.SlidingSessionMiddleware pushes it
+# forward at most once per SESSION_REFRESH_SECONDS (not a database write on every page view).
+SESSION_REFRESH_SECONDS = envint("SESSION_REFRESH_SECONDS", "300")
 
 # --- Redis / Celery -------------------------------------------------------------------------
 REDIS_URL = os.getenv("REDIS_URL", "")

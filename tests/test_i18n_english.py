@@ -143,3 +143,12 @@ def test_switching_back_to_japanese_restores_the_japanese_navigation(client, cas
     client.post("/i18n/setlang/", {"language": "ja", "next": "/work/"})
     html = client.get(reverse("work:mine")).content.decode()
     assert "担当の取組" in html and "My department" not in html
+
+
+def test_a_cached_japanese_dashboard_is_never_served_to_an_english_reader(client, cast, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(cast.council)
+    assert "全体の状況" in client.get(reverse("dashboard:overview")).content.decode()  # cached in Japanese
+    _english(client)
+    html = client.get(reverse("dashboard:overview")).content.decode()
+    assert "Overall status" in html and "全体の状況" not in _text_nodes(html)

@@ -1,11 +1,13 @@
 """Failed-login lockout (django-axes), password policy, session expiry and a configurable admin URL."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -81,13 +83,38 @@ def test_a_long_uncommon_password_is_accepted():
     validate_password("sakuradai-dx-2026-kanri")
 
 
-def test_the_session_expires_after_inactivity(client, cast):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
+def _logged_in(client) -> bool:
+    response = client.get(reverse("work:mine"))
+    return response.status_code == 200
+
+
+def test_an_idle_session_expires_but_an_active_one_lives_on(client, cast, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    settings.SESSION_REFRESH_SECONDS = 300
+    start = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.force_login(cast.alice)
+        assert _logged_in(client)
+        assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
+        for _ in range(8):  # active every 10 minutes for 80 minutes: longer than the session age
+            clock.shift(dt.timedelta(minutes=10))
+            assert _logged_in(client)
+        clock.shift(dt.timedelta(seconds=3600 + 1))  # then idle for more than an hour
+        assert not _logged_in(client)
+
+
+def test_a_page_view_within_the_refresh_interval_does_not_write_the_session(client, cast, settings):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.force_login(cast.alice)
-    client.get(reverse("home"))
-    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
-    assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
+    client.get(reverse("work:mine"))  # refreshes the expiry once
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("work:mine")).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(("UPDATE", "INSERT")) and
+              Session._meta.db_table in q["sql"]]
+    assert writes == []
 
 
 def test_the_admin_url_comes_from_the_environment():

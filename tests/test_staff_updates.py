@@ -256,8 +256,3 @@ def test_staff_change_their_password_on_a_japanese_page(client, cast):
     assert response["Location"] == reverse("password_change_done")
     cast.alice.refresh_from_db()
     assert cast.alice.check_password("sakura-dai-2025-dx")
-
-
-def test_the_session_expires_after_inactivity(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60 * 12
