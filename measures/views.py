@@ -66,7 +66,9 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "measures/detail.html", {
         "measure": measure,
         "detail": selectors.measure_detail_data(measure=measure, user=request.user),
-        "timeline": selectors.measure_timeline(measure=measure),
+        # 「庁内限り」 means city-hall staff only: council members and viewers do not see those comments.
+        "timeline": selectors.measure_timeline(measure=measure,
+                                               include_internal=not access_for(request.user).is_read_only),
         "can_edit": can_edit,
         "grade_rule": GRADE_RULE,
         "progress_form": ProgressReportForm(initial={"status": measure.latest_status,

@@ -87,3 +87,17 @@ def test_the_detail_pages_render_the_timeline_for_a_reader(client, cast):
     assert html.index("オンライン手続数 の実績を訂正") < html.index("進捗を報告") < html.index("さくら台市DX計画.xlsx")
     html = client.get(reverse("milestones:detail", args=[cast.milestone.pk])).content.decode()
     assert "状況: 進行中 → 完了" in html and "インポート" in html
+
+
+def test_internal_comments_are_for_city_hall_staff_not_council_members(client, cast):
+    from .factories import ProgressUpdateFactory
+
+    ProgressUpdateFactory(measure=cast.measure, comment="予算要求前のため庁内限り", is_internal=True)
+    ProgressUpdateFactory(measure=cast.measure, comment="公開してよい報告", is_internal=False)
+    url = f"/measures/{cast.measure.pk}/"
+    for user, sees_internal in ((cast.alice, True), (cast.bob, True), (cast.admin, True), (cast.council, False),
+                                (cast.viewer, False)):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        assert "公開してよい報告" in html
+        assert ("予算要求前のため庁内限り" in html) is sees_internal, user.username
