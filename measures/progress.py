@@ -56,6 +56,22 @@ class Health:
         return str(cls.LABELS[key])
 
 
+class ShowsProgress:
+    """For row objects with `ratio` (0..1, or None for an empty group) and `health`: the two numbers every
+    table shows, formatted one way everywhere."""
+
+    ratio: float | None
+    health: str | None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.ratio is None else round(self.ratio * 100)
+
+    @property
+    def health_label(self) -> str:
+        return Health.label(self.health) if self.health else ""
+
+
 OPEN = [WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED]
 
 

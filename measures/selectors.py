@@ -25,6 +25,7 @@ from .progress import (
     OPEN,
     Health,
     KpiAssessment,
+    ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
     health_of_annotated,
@@ -73,21 +74,13 @@ class WorkFilters:
 
 
 @dataclass
-class MeasureRow:
+class MeasureRow(ShowsProgress):
     measure: Measure
     ratio: float
     health: str
     next_due: dt.date | None
     last_update_at: dt.datetime | None
     last_update_by: str
-
-    @property
-    def percent(self) -> int:
-        return round(self.ratio * 100)
-
-    @property
-    def health_label(self) -> str:
-        return Health.label(self.health)
 
 
 @dataclass
@@ -192,21 +185,13 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
 
 
 @dataclass
-class MeasureDetail:
+class MeasureDetail(ShowsProgress):
     measure: Measure
     ratio: float
     health: str
     kpis: list[KpiRow]
     milestones: list[Milestone]
     editable_milestone_ids: set[int]
-
-    @property
-    def percent(self) -> int:
-        return round(self.ratio * 100)
-
-    @property
-    def health_label(self) -> str:
-        return Health.label(self.health)
 
 
 def measure_detail(*, pk: int, today: dt.date) -> Measure:

@@ -23,6 +23,7 @@ from measures.progress import (
     GRADE_RULE,
     OPEN,
     Health,
+    ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
     group_health,
@@ -65,7 +66,7 @@ class Filters:
 
 
 @dataclass
-class MeasureRow:
+class MeasureRow(ShowsProgress):
     id: int
     code: str
     title: str
@@ -82,17 +83,9 @@ class MeasureRow:
     latest_percent: int | None
     kpi_behind: bool = False
 
-    @property
-    def percent(self) -> int:
-        return round(self.ratio * 100)
-
-    @property
-    def health_label(self) -> str:
-        return Health.label(self.health)
-
 
 @dataclass
-class GroupRow:
+class GroupRow(ShowsProgress):
     key: int | None
     label: str
     number: int | None = None  # national item number
@@ -105,13 +98,6 @@ class GroupRow:
     ms_overdue: int = 0
     by_health: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def percent(self) -> int | None:
-        return None if self.ratio is None else round(self.ratio * 100)
-
-    @property
-    def health_label(self) -> str:
-        return Health.label(self.health) if self.health else ""
 
     @property
     def health_counts(self) -> list[tuple[str, str, int]]:
