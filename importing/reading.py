@@ -1,5 +1,11 @@
-"""Reading an uploaded file into raw sheets: .xlsx (openpyxl read-only, formulas detected) or one CSV sheet
-(UTF-8 with or without BOM, or CP932). File-level problems raise `ImportFileError` with a Japanese message."""
+"""Reading an uploaded file, the import's first stage.
+
+1. The file into raw sheets: .xlsx (openpyxl read-only, formulas detected) or one CSV sheet (UTF-8 with or without
+   BOM, or CP932). File-level problems raise `ImportFileError` with a Japanese message.
+2. The raw sheets into the workbook's sheets (by name or alias; a CSV by its columns), each header into a Resource
+   field, each row's cells into cleaned values (`SheetRow`) with the Resources' widgets. Problems become
+   `RowError`s in the preview; the cross-sheet checks and the comparison with the database come next (checks.py).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,13 @@ import unicodedata
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+
+from . import parsing
+from .preview import Preview, RowError, SheetReport, SheetRow, shown
+from .resources import REQUIRED_SHEETS, SHEET_RESOURCES, SheetResource
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A run of this many blank rows ends a sheet: LibreOffice can declare (and even write) a million rows.
@@ -216,3 +227,134 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
     except csv.Error as exc:
         raise ImportFileError(f"CSV の形式が正しくありません（{exc}）。")
     return sheet
+
+
+# --- sheets, headers, rows ----------------------------------------------------------------------
+
+SHEET_ALIASES = {
+    "部署": ("departments", "department", "部署一覧"),
+    "施策": ("measures", "measure", "施策一覧"),
+    "マイルストーン": ("milestones", "milestone", "工程", "工程表"),
+    "指標": ("indicators", "indicator", "kpi", "kpis", "指標(kpi)"),
+}
+
+
+def norm_key(text: str) -> str:
+    """A sheet name, header or pillar name as compared: NFKC, lower case, no spaces or 必須 marks."""
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    for mark in ("*", "※", "(必須)", "必須"):
+        text = text.replace(mark, "")
+    return text.replace(" ", "").replace("　", "")
+
+
+def match_sheets(raw_sheets: list[RawSheet], file_name: str, preview: Preview) -> dict[str, RawSheet]:
+    """Workbook sheet name → the raw sheet that holds it; missing or doubled sheets go to preview.file_errors."""
+    lookup = {}
+    for resource in SHEET_RESOURCES:
+        lookup[norm_key(resource.sheet_name)] = resource.sheet_name
+        for alias in SHEET_ALIASES[resource.sheet_name]:
+            lookup[norm_key(alias)] = resource.sheet_name
+    matched: dict[str, RawSheet] = {}
+    is_csv = file_name.lower().endswith(".csv")
+    for raw in raw_sheets:
+        target = lookup.get(norm_key(raw.name))
+        if target is None and is_csv:
+            target = _guess_sheet(raw)
+        if target is None:
+            continue
+        if target in matched:
+            preview.file_errors.append(RowError(raw.name, None, "", "", f"シート「{target}」が2つあります。1つにまとめてください。"))
+            continue
+        matched[target] = raw
+        preview.sheets[target].present = True
+    if is_csv:
+        if not matched:
+            expected = "／".join(f"{r.sheet_name}: {'、'.join(r.header_of(f) for f in r.required)}" for r in SHEET_RESOURCES)
+            found = "、".join(raw_sheets[0].headers) if raw_sheets else ""
+            preview.file_errors.append(RowError(
+                "", 1, "", "", f"CSV がどのシートのものか判別できません。必須の列をそろえてください（{expected}）。見つかった列: {found or 'なし'}"))
+        return matched
+    missing = [name for name in REQUIRED_SHEETS if name not in matched]
+    if missing:
+        found = "、".join(raw.name for raw in raw_sheets) or "なし"
+        preview.file_errors.append(RowError(
+            "", None, "", "", f"シート「{'」「'.join(missing)}」がありません。必要なシート: 施策、マイルストーン、指標"
+                              f"（部署は任意）。見つかったシート: {found}"))
+    return matched
+
+
+def _guess_sheet(raw: RawSheet) -> str | None:
+    best, best_score = None, 0
+    for resource in SHEET_RESOURCES:
+        lookup = _column_lookup(resource)
+        found = {lookup.get(norm_key(h)) for h in raw.headers} - {None}
+        if all(f in found for f in resource.required) and len(found) > best_score:
+            best, best_score = resource.sheet_name, len(found)
+    return best
+
+
+def _column_lookup(resource: type[SheetResource]) -> dict[str, str]:
+    lookup = {}
+    for name, _fld in resource.column_fields():
+        for alias in resource.aliases.get(name, ()):
+            lookup.setdefault(norm_key(alias), name)
+    for name, fld in resource.column_fields():
+        lookup[norm_key(fld.column_name)] = name  # the Japanese header wins over any alias
+    return lookup
+
+
+def map_headers(resource: type[SheetResource], raw: RawSheet, report: SheetReport) -> dict[int, str] | None:
+    """Column index → field name, or None (with an error) when a required column is missing."""
+    lookup = _column_lookup(resource)
+    mapping: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for index, header in enumerate(raw.headers):
+        name = lookup.get(norm_key(header)) if header else None
+        if name is None:
+            continue
+        if name in seen:
+            report.errors.append(RowError(raw.name, 1, header, "", f"列「{resource.header_of(name)}」が2つあります（「{seen[name]}」と「{header}」）。"))
+            return None
+        seen[name] = header
+        mapping[index] = name
+    missing = [resource.header_of(f) for f in resource.required if f not in seen]
+    if missing:
+        expected = "、".join(fld.column_name for _, fld in resource.column_fields())
+        found = "、".join(h for h in raw.headers if h) or "なし"
+        report.errors.append(RowError(
+            raw.name, 1, "、".join(missing), "",
+            f"必須の列「{'」「'.join(missing)}」がありません。1行目に見出しが必要です。期待する見出し: {expected}。見つかった見出し: {found}"))
+        return None
+    return mapping
+
+
+def clean_rows(resource: SheetResource, raw: RawSheet, header_map: dict[int, str] | None,
+               report: SheetReport) -> list[SheetRow]:
+    """Each data row's cells through the Resource's widgets; a cell that cannot be used is a RowError."""
+    if header_map is None:
+        return []
+    rows = []
+    widgets = {name: resource.fields[name].widget for name in header_map.values()}
+    headers = {name: raw.headers[index] for index, name in header_map.items()}
+    for number, values in raw.rows:
+        cleaned: dict[str, Any] = {}
+        ok = True
+        for index, name in header_map.items():
+            value = values[index] if index < len(values) else None
+            if (number, index) in raw.formulas:
+                report.errors.append(RowError(raw.name, number, headers[name], str(value),
+                                              "数式は使えません。値として貼り付け（「値のみ貼り付け」）してください。"))
+                ok = False
+                continue
+            widget = widgets[name]
+            if name in resource.required and parsing.is_blank(value):
+                report.errors.append(RowError(raw.name, number, headers[name], "", "必須の項目です。入力してください。"))
+                ok = False
+                continue
+            try:
+                cleaned[name] = widget.clean(value)
+            except parsing.CellError as exc:
+                report.errors.append(RowError(raw.name, number, headers[name], shown(value), str(exc)))
+                ok = False
+        rows.append(SheetRow(number=number, values=cleaned, sheet=raw.name, headers=headers, ok=ok))
+    return rows

@@ -2,7 +2,7 @@
 
 The Resources own the column definitions: Japanese header (`column_name`), accepted English aliases, which
 columns are required, the widget that parses a cell (Japanese dates, fiscal years, labels, national items,
-departments) and renders it for export. The workbook import (workbook.py) uses them to read, the template
+departments) and renders it for export. The import (reading.py) uses them to read, the template
 (template.py) and the admin's per-model export buttons use them to write.
 """
 

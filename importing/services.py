@@ -1,4 +1,8 @@
-"""Plan import/export services: the admin views and the management commands call only these."""
+"""Plan import/export services: the admin views and the management commands call only these.
+
+An import runs in three stages, one module each: reading.py (the file → sheets → cleaned rows), checks.py (the
+rows against each other and the database → the preview) and apply.py (the one-transaction write).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from django.db import DatabaseError, transaction
 from plans import audit
 from plans.models import ImportRun, Plan
 
+from .apply import apply_preview
+from .checks import build_preview
+from .preview import Preview, RowError
 from .template import build_workbook
-from .workbook import Preview, RowError, apply_preview, build_preview
 
 
 class ImportBlocked(Exception):

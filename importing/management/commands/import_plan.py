@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.fiscal import fiscal_year
+from importing.preview import Preview
 from importing.reading import ImportFileError, check_size
 from importing.services import ImportBlocked, plan_import
-from importing.workbook import Preview
 from plans.models import FrameworkEdition, Municipality, Plan
 
 
