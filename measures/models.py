@@ -23,6 +23,27 @@ class WorkStatus(models.TextChoices):
     CANCELLED = "cancelled", _("中止")
 
 
+# The milestone states every query, SQL string, template and e-mail builds on (docs/progress.md):
+# open = still to be done; started = work has begun (or is done). "Overdue" and "due soon" are open
+# milestones past their due date / due within DUE_SOON_DAYS: measures/progress.py builds them from these.
+OPEN_STATUSES: tuple[str, ...] = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
+STARTED_STATUSES: tuple[str, ...] = (WorkStatus.IN_PROGRESS, WorkStatus.DONE, WorkStatus.DELAYED)
+
+
+def sql_in(statuses: tuple[str, ...]) -> str:
+    """A status tuple as an SQL list literal, for the hand-written roll-up SQL: "('a', 'b')"."""
+    return "(" + ", ".join("'" + str(s).replace("'", "''") + "'" for s in statuses) + ")"
+
+
+def completion_date_error(status: str, completed_on) -> str | None:
+    """"完了 needs a 完了日, and only 完了 has one": the message when a status and a 完了日 disagree."""
+    if status == WorkStatus.DONE and not completed_on:
+        return str(_("完了にするときは完了日を入力してください。"))
+    if status != WorkStatus.DONE and completed_on:
+        return str(_("完了日は状況が「完了」のときだけ入力できます。"))
+    return None
+
+
 class Measure(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画"))
     code = models.CharField(_("施策コード"), max_length=32)
