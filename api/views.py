@@ -1,4 +1,4 @@
-"""Open-data API (DESIGN.md §7): read-only JSON and CSV, the same visibility as the dashboard pages."""
+"""Open-data API (docs/dashboards-and-open-data.md): read-only JSON and CSV, the same visibility as the dashboard pages."""
 
 from __future__ import annotations
 

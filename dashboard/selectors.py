@@ -1,4 +1,4 @@
-"""Read models of the council dashboard (DESIGN.md §6). The numbers come from measures/progress.py, the one
+"""Read models of the council dashboard (docs/dashboards-and-open-data.md). The numbers come from measures/progress.py, the one
 definition of progress; this module only counts them in SQL and groups them, in a fixed number of queries
 whatever the plan's size (pinned in tests/test_dashboard_queries.py).
 

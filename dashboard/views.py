@@ -1,4 +1,4 @@
-"""Council dashboards (issue 5): overview, drill-down lists, timeline, comparison, exports. Read-only: every
+"""Council dashboards: overview, drill-down lists, timeline, comparison, exports. Read-only: every
 view is GET-only (POST → 405), whoever asks. Numbers come from selectors; views only choose the plan and
 parse the filter."""
 

@@ -14,7 +14,7 @@ from plans.models import Department, NationalItem, Pillar, Plan
 
 
 class WorkStatus(models.TextChoices):
-    """Status of a measure's progress update and of a milestone (DESIGN.md §3)."""
+    """Status of a measure's progress update and of a milestone (docs/progress.md)."""
 
     NOT_STARTED = "not_started", _("未着手")
     IN_PROGRESS = "in_progress", _("進行中")
@@ -231,7 +231,7 @@ class ProgressUpdate(models.Model):
 
 
 class MeasureRollup(models.Model):
-    """Issue 5: one row per (measure, national item) — a measure without items has one row with item NULL —
+    """One row per (measure, national item) — a measure without items has one row with item NULL —
     holding the milestone counts its progress is made of, so the national comparison groups 470k narrow rows
     instead of joining 1.7M milestones. Kept current on every milestone / progress-update / item-link write
     (measures/rollup.py signals); bulk writers call measures.rollup.refresh_rollup();

@@ -1,4 +1,4 @@
-"""The progress rules of DESIGN.md §3, defined once. Every page, export and API shows these numbers.
+"""The progress rules (docs/progress.md), defined once. Every page, export and API shows these numbers.
 
 Measure progress
     completed milestones ÷ non-cancelled milestones; a measure with no (non-cancelled) milestones uses its
