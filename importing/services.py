@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 
 from plans import audit
+from plans.imports import import_change_reason
 from plans.models import ImportRun, Plan
 
 from .apply import apply_preview
@@ -30,10 +31,6 @@ class ImportBlocked(Exception):
     def __init__(self, preview: Preview):
         super().__init__("; ".join(e.as_text() for e in preview.errors[:5]))
         self.preview = preview
-
-
-def change_reason(run: ImportRun) -> str:
-    return f"インポート #{run.pk} ({run.file_name})"[:100]
 
 
 def _record(run: ImportRun, preview: Preview, status: str) -> None:
@@ -70,7 +67,7 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             if locked.status != ImportRun.Status.PREVIEWED:
                 preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
                 raise ImportBlocked(preview)
-            apply_preview(preview=preview, user=user, reason=change_reason(run), import_run=run)
+            apply_preview(preview=preview, user=user, reason=import_change_reason(run), import_run=run)
             _record(run, preview, ImportRun.Status.APPLIED)
             # In the same transaction: the audit row exists exactly when the import was written.
             audit.record(request=request, user=user, action="import", target=f"{run.plan} ← {run.file_name}",
