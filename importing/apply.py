@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from measures.models import Indicator, IndicatorValue, Measure
+from measures.models import Indicator, Measure
 from measures.rollup import refresh_rollup
+from measures.services import KpiActual, indicator_record_values
 from milestones.models import Milestone
 from plans.models import Department, Pillar
 
@@ -20,7 +21,7 @@ from .preview import CHANGED, NEW, Preview
 from .reading import norm_key
 
 
-def apply_preview(*, preview: Preview, user, reason: str, import_run=None) -> None:
+def apply_preview(*, preview: Preview, user, reason: str) -> None:
     """Write everything the preview found new or changed, in one transaction. The preview must have no errors."""
     if preview.has_errors:
         raise ValueError("A preview with errors cannot be applied.")
@@ -33,7 +34,7 @@ def apply_preview(*, preview: Preview, user, reason: str, import_run=None) -> No
         pillar_ids = _apply_pillars(work)
         measure_ids = _apply_measures(work, dept_ids, pillar_ids, user, reason, now)
         _apply_milestones(work, dept_ids, measure_ids, user, reason, now)
-        _apply_indicators(work, measure_ids, user, reason, import_run)
+        _apply_indicators(work, measure_ids, user, reason)
         # Bulk writes skip the signals: rebuild the plan's progress roll-up (which also drops the cached
         # dashboards).
         refresh_rollup(plan_ids=[work.plan.pk])
@@ -214,7 +215,7 @@ def _indicator_fields(obj: Indicator, after: dict, measure_ids, plan_id: int) ->
         setattr(obj, name, after[name])
 
 
-def _apply_indicators(work: Work, measure_ids, user, reason: str, import_run) -> None:
+def _apply_indicators(work: Work, measure_ids, user, reason: str) -> None:
     plan_id = work.plan.pk
     ids = {code: k["id"] for code, k in work.db_indicators.items()}
     new_objs = []
@@ -243,30 +244,15 @@ def _apply_indicators(work: Work, measure_ids, user, reason: str, import_run) ->
             default_user=user,
             default_change_reason=reason,
         )
-    # Actual values: a new dated value is added; a different value at an existing date corrects it (the old
-    # row stays, is_current=False). Values are never overwritten (DESIGN.md §3).
-    superseded, new_values = [], []
-    note = reason[:500]
+    # Actual values go through the KPI form's service: a new dated value is added; a different value at an
+    # existing date corrects it (the old row stays, is_current=False). Values are never overwritten.
+    actuals = []
     for r in work.indicators:
         if r.action not in (NEW, CHANGED) or "actual_value" not in r.after:
             continue
         if r.action == CHANGED and "actual_value" not in r.changed_fields:
             continue
-        indicator_id = ids[r.after["code"]]
-        existing = work.db_values.get((indicator_id, r.after["actual_date"]))
-        if existing:
-            superseded.append(existing[0])
-        new_values.append(
-            IndicatorValue(
-                indicator_id=indicator_id,
-                value=r.after["actual_value"],
-                as_of=r.after["actual_date"],
-                note=note,
-                recorded_by=user,
-                corrects_id=existing[0] if existing else None,
-            )
+        actuals.append(
+            KpiActual(indicator_id=ids[r.after["code"]], value=r.after["actual_value"], as_of=r.after["actual_date"])
         )
-    if superseded:
-        IndicatorValue.objects.filter(pk__in=superseded).update(is_current=False)
-    if new_values:
-        bulk_create_with_history(new_values, IndicatorValue, default_user=user, default_change_reason=reason)
+    indicator_record_values(actuals=actuals, user=user, note=reason[:500], change_reason=reason)

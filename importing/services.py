@@ -67,7 +67,7 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             if locked.status != ImportRun.Status.PREVIEWED:
                 preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
                 raise ImportBlocked(preview)
-            apply_preview(preview=preview, user=user, reason=import_change_reason(run), import_run=run)
+            apply_preview(preview=preview, user=user, reason=import_change_reason(run))
             _record(run, preview, ImportRun.Status.APPLIED)
             # In the same transaction: the audit row exists exactly when the import was written.
             audit.record(request=request, user=user, action="import", target=f"{run.plan} ← {run.file_name}",
