@@ -5,6 +5,8 @@ exists in the file or the plan, a department's parent exists and makes no cycle,
 value needs its date), compared by natural key with the plan's current state (loaded once, a fixed number of
 queries) and counted as new / changed / unchanged, with every error in the preview. Nothing is written here;
 apply.py writes what the checks decided.
+
+Messages go through gettext; the sheet names, headers and cell values they quote are the file's, in every language.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from measures.models import Indicator, IndicatorValue, Measure
 from milestones.models import Milestone
@@ -164,7 +168,7 @@ def build_preview(*, plan: Plan, data: bytes, file_name: str) -> Preview:
     work = load_state(plan)
     items = parsing.NationalItemLookup(NationalItem.objects.filter(edition_id=plan.edition_id))
     departments = parsing.DepartmentLookup((d["code"], d["name"]) for d in work.db_departments.values())
-    if "部署" in matched:
+    if "部署" in matched:  # sheet names are the file format's keys (never translated)
         # Departments named in the file can be referred to by the other sheets.
         raw = matched["部署"]
         header_map = map_headers(DepartmentResource, raw, sheets["部署"])
@@ -219,7 +223,8 @@ def _duplicates(rows: list[SheetRow], report: SheetReport, key: str = "code") ->
                 row,
                 key,
                 code,
-                f"コード「{code}」が{first[code]}行目と重複しています。コードはシート内で一意にしてください。",
+                _("コード「%(code)s」が%(row)s行目と重複しています。コードはシート内で一意にしてください。")
+                % {"code": code, "row": first[code]},
             )
         else:
             first[code] = row.number
@@ -280,15 +285,17 @@ def _check_departments(work: Work, report: SheetReport) -> None:
         parent = v.get("parent_code", "")
         if parent:
             if parent == v["code"]:
-                _error(report, row, "parent_code", parent, "自分自身を上位部署にはできません。")
+                _error(report, row, "parent_code", parent, _("自分自身を上位部署にはできません。"))
                 continue
             if parent not in codes_in_file and parent not in work.db_departments:
-                _error(report, row, "parent_code", parent, f"上位部署「{parent}」が見つかりません。")
+                _error(
+                    report, row, "parent_code", parent, _("上位部署「%(code)s」が見つかりません。") % {"code": parent}
+                )
                 continue
             seen, node = {v["code"]}, parent
             while node:
                 if node in seen:
-                    _error(report, row, "parent_code", parent, "部署の親子関係が循環しています。")
+                    _error(report, row, "parent_code", parent, _("部署の親子関係が循環しています。"))
                     break
                 seen.add(node)
                 node = parent_of.get(node, "")
@@ -343,7 +350,8 @@ def _check_measures(work: Work, report: SheetReport) -> None:
                 row,
                 "end_fy",
                 v["end_fy"],
-                f"終了年度（{v['end_fy']}年度）が開始年度（{v['start_fy']}年度）より前です。",
+                _("終了年度（%(end)s年度）が開始年度（%(start)s年度）より前です。")
+                % {"end": v["end_fy"], "start": v["start_fy"]},
             )
             continue
         after = _measure_after(work, v)
@@ -394,13 +402,14 @@ def _check_milestones(work: Work, report: SheetReport) -> None:
                 row,
                 "measure_code",
                 measure_code,
-                f"施策コード「{measure_code}」の施策がありません（「施策」シートにも計画にもありません）。",
+                _("施策コード「%(code)s」の施策がありません（「施策」シートにも計画にもありません）。")
+                % {"code": measure_code},
             )
             continue
         status = v.get("status", STATUS.default)
         completed = v.get("completed_on")
         if status == "done" and not completed:
-            _error(report, row, "completed_on", "", "状況が「完了」のときは完了日を入力してください。")
+            _error(report, row, "completed_on", "", _("状況が「完了」のときは完了日を入力してください。"))
             continue
         if completed and status != "done":
             _error(
@@ -408,7 +417,8 @@ def _check_milestones(work: Work, report: SheetReport) -> None:
                 row,
                 "completed_on",
                 completed,
-                f"完了日は状況が「完了」のときだけ入力できます（状況: {STATUS.label(status)}）。",
+                _("完了日は状況が「完了」のときだけ入力できます（状況: %(status)s）。")
+                % {"status": STATUS.label(status)},
             )
             continue
         before = work.db_milestones.get(v["code"])
@@ -444,15 +454,16 @@ def _check_indicators(work: Work, report: SheetReport) -> None:
                 row,
                 "measure_code",
                 v["measure_code"],
-                f"施策コード「{v['measure_code']}」の施策がありません（「施策」シートにも計画にもありません）。",
+                _("施策コード「%(code)s」の施策がありません（「施策」シートにも計画にもありません）。")
+                % {"code": v["measure_code"]},
             )
             continue
         actual, actual_date = v.get("actual_value"), v.get("actual_date")
         if actual is not None and actual_date is None:
-            _error(report, row, "actual_date", "", "実績値を入れたときは実績日も入力してください。")
+            _error(report, row, "actual_date", "", _("実績値を入れたときは実績日も入力してください。"))
             continue
         if actual_date is not None and actual is None:
-            _error(report, row, "actual_value", "", "実績日を入れたときは実績値も入力してください。")
+            _error(report, row, "actual_value", "", _("実績日を入れたときは実績値も入力してください。"))
             continue
         before = work.db_indicators.get(v["code"])
         after = {

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.fiscal import format_fiscal_year
 
 from .resources import DIRECTION, KIND, STATUS
@@ -29,12 +31,12 @@ class RowError:
     message: str
 
     def as_text(self) -> str:
-        where = f"シート「{self.sheet}」" if self.sheet else "ファイル"
+        where = _("シート「%(sheet)s」") % {"sheet": self.sheet} if self.sheet else _("ファイル")
         if self.row:
-            where += f" {self.row}行目"
+            where += " " + _("%(row)s行目") % {"row": self.row}
         if self.column:
-            where += f" 列「{self.column}」"
-        value = f" 値「{self.value}」" if self.value else ""
+            where += " " + _("列「%(column)s」") % {"column": self.column}
+        value = " " + _("値「%(value)s」") % {"value": self.value} if self.value else ""
         return f"{where}{value}: {self.message}"
 
     def as_dict(self) -> dict:
@@ -132,7 +134,7 @@ class SheetRow:
 
 def display(value: object, kind: str = "") -> str:
     if value is None or value == "" or value == ():
-        return "（空欄）"
+        return _("（空欄）")
     if kind == "status":
         return STATUS.label(value)
     if kind == "kind":

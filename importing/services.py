@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 
 from plans import audit
 from plans.imports import import_change_reason
@@ -65,7 +66,8 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             # Two confirms of one preview (a double click, two tabs): the row lock lets one apply it.
             locked = ImportRun.objects.select_for_update().get(pk=run.pk)
             if locked.status != ImportRun.Status.PREVIEWED:
-                preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
+                preview.file_errors.append(
+                    RowError("", None, "", "", _("このプレビューは既に取り込み済みか、確定できない状態です。")))
                 raise ImportBlocked(preview)
             apply_preview(preview=preview, user=user, reason=import_change_reason(run))
             _record(run, preview, ImportRun.Status.APPLIED)
@@ -74,7 +76,9 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
                          import_run=run.pk, plan=run.plan.code, counts=preview.counts)
     except DatabaseError as exc:
         # A concurrent change (e.g. a code taken meanwhile): nothing was written.
-        preview.file_errors.append(RowError("", None, "", "", f"データベースへの書き込みに失敗したため、何も取り込んでいません（{exc.__class__.__name__}）。もう一度プレビューからやり直してください。"))
+        preview.file_errors.append(RowError("", None, "", "", _(
+            "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。")
+            % {"error": exc.__class__.__name__}))
         _record(run, preview, ImportRun.Status.FAILED)
         raise ImportBlocked(preview)
     return preview
