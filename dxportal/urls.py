@@ -21,6 +21,7 @@ urlpatterns = [
     path("measures/", include("measures.urls")),
     path("milestones/", include("milestones.urls")),
     path("dashboard/", include("plans.dashboard.urls")),
+    path("governance/", include("governance.urls")),
     path("api/", include("plans.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
