@@ -114,8 +114,16 @@ class PlanRevisionAdmin(GovernanceScopedAdmin):
     list_display = ("old_plan", "new_plan", "status", "created_at", "approved_at")
     list_filter = ("status",)
     list_select_related = ("old_plan", "new_plan")
-    readonly_fields = ("municipality", "old_plan", "new_plan", "status", "created_by", "created_at", "approved_by",
-                       "approved_at")
+    readonly_fields = (
+        "municipality",
+        "old_plan",
+        "new_plan",
+        "status",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+    )
     fields = readonly_fields[:4] + ("reason", "meeting") + readonly_fields[4:]
 
     def has_add_permission(self, request) -> bool:

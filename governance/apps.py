@@ -15,8 +15,9 @@ def grant_governance_permissions(sender, using="default", **kwargs) -> None:
     perms = Permission.objects.using(using).filter(content_type__app_label="governance")
     for group in Group.objects.using(using).filter(name__in=("admin", *READ_ONLY_ROLES)):
         if group.name == "admin":
-            wanted = perms.filter(codename__in=[f"{a}_{m}" for a in ("view", "add", "change", "delete")
-                                                for m in GOVERNANCE_MODELS])
+            wanted = perms.filter(
+                codename__in=[f"{a}_{m}" for a in ("view", "add", "change", "delete") for m in GOVERNANCE_MODELS]
+            )
         else:
             wanted = perms.filter(codename__in=[f"view_{m}" for m in GOVERNANCE_MODELS])
         group.permissions.add(*wanted)

@@ -37,20 +37,40 @@ ROLE_ORDER = [r.value for r in BodyRole]
 class BodyMember(models.Model):
     """One seat of the municipality's DX推進本部: a role held by a person (a portal user, or a name only)."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="body_members",
-                                     verbose_name=_("自治体"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="body_members", verbose_name=_("自治体")
+    )
     role = models.CharField(_("役割"), max_length=16, choices=BodyRole.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("ユーザー"),
-                             help_text=_("ポータルのアカウントがある人のみ"))
-    name = models.CharField(_("氏名"), max_length=100, blank=True,
-                            help_text=_("アカウントがない人（外部のCIO補佐官など）は氏名を入力します"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ユーザー"),
+        help_text=_("ポータルのアカウントがある人のみ"),
+    )
+    name = models.CharField(
+        _("氏名"),
+        max_length=100,
+        blank=True,
+        help_text=_("アカウントがない人（外部のCIO補佐官など）は氏名を入力します"),
+    )
     position = models.CharField(_("役職"), max_length=100, blank=True, help_text=_("例: 市長、総務部長"))
-    department = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="body_members", verbose_name=_("所属部署"))
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="body_members",
+        verbose_name=_("所属部署"),
+    )
     is_external = models.BooleanField(_("外部人材"), default=False)
-    name_is_public = models.BooleanField(_("氏名を公開する"), default=False,
-                                         help_text=_("公開ページと議員・閲覧者の画面に氏名を表示します（役職は常に表示）"))
+    name_is_public = models.BooleanField(
+        _("氏名を公開する"),
+        default=False,
+        help_text=_("公開ページと議員・閲覧者の画面に氏名を表示します（役職は常に表示）"),
+    )
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
 
     class Meta:
@@ -88,8 +108,9 @@ class Meeting(models.Model):
         TEAM = "team", _("推進チーム会議")
         PROMOTERS = "promoters", _("推進員部会")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="meetings",
-                                     verbose_name=_("自治体"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("自治体")
+    )
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("計画"))
     kind = models.CharField(_("会議の種類"), max_length=16, choices=Kind.choices, default=Kind.HEADQUARTERS)
     number = models.PositiveSmallIntegerField(_("回"), null=True, blank=True, help_text=_("第何回か"))
@@ -100,8 +121,14 @@ class Meeting(models.Model):
     materials = models.TextField(_("資料"), blank=True, help_text=_("資料名を1行に1つ"))
     summary_public = models.TextField(_("議事要旨（公開）"), blank=True)
     summary_internal = models.TextField(_("議事要旨（庁内限り）"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("作成者"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
@@ -139,29 +166,33 @@ class AgendaItem(models.Model):
         SELF_ASSESSMENT = "self_assessment", _("自己評価と工程の不一致")
         MANUAL = "manual", _("その他（事務局が追加）")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items",
-                                verbose_name=_("会議"))
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("会議"))
     order = models.PositiveSmallIntegerField(_("順番"), default=0)
     source = models.CharField(_("種類"), max_length=16, choices=Source.choices, default=Source.MANUAL)
-    source_key = models.CharField(_("提案キー"), max_length=64, blank=True, editable=False,
-                                  help_text=_("同じ提案を二度採用しないための識別子"))
+    source_key = models.CharField(
+        _("提案キー"), max_length=64, blank=True, editable=False, help_text=_("同じ提案を二度採用しないための識別子")
+    )
     title = models.CharField(_("議題"), max_length=300)
     facts = models.TextField(_("状況（開催日時点）"), blank=True)
     note = models.TextField(_("事務局メモ"), blank=True)
-    measure = models.ForeignKey(Measure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("施策"))
-    milestone = models.ForeignKey(Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                  verbose_name=_("マイルストーン"))
-    indicator = models.ForeignKey(Indicator, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                  verbose_name=_("指標"))
+    measure = models.ForeignKey(
+        Measure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("施策")
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("マイルストーン")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("指標")
+    )
 
     class Meta:
         verbose_name = _("議題")
         verbose_name_plural = _("議題")
         ordering = ["meeting", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "source_key"], condition=~Q(source_key=""),
-                                    name="agenda_proposal_once_per_meeting"),
+            models.UniqueConstraint(
+                fields=["meeting", "source_key"], condition=~Q(source_key=""), name="agenda_proposal_once_per_meeting"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,15 +200,22 @@ class AgendaItem(models.Model):
 
 
 class Decision(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions",
-                                verbose_name=_("会議"))
-    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="decisions", verbose_name=_("議題"))
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("会議"))
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions", verbose_name=_("議題")
+    )
     text = models.TextField(_("決定事項"))
-    is_public = models.BooleanField(_("公開"), default=True,
-                                    help_text=_("外すと庁内限り（議員・閲覧者には表示しません）"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("記録者"))
+    is_public = models.BooleanField(
+        _("公開"), default=True, help_text=_("外すと庁内限り（議員・閲覧者には表示しません）")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
     created_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
 
     class Meta:
@@ -193,10 +231,10 @@ class Action(models.Model):
     """A task a decision gave a department: the milestone it is tracked as (owner, due date, status, history
     all live there)."""
 
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="actions",
-                                 verbose_name=_("決定事項"))
-    milestone = models.OneToOneField(Milestone, on_delete=models.CASCADE, related_name="governance_action",
-                                     verbose_name=_("マイルストーン"))
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="actions", verbose_name=_("決定事項"))
+    milestone = models.OneToOneField(
+        Milestone, on_delete=models.CASCADE, related_name="governance_action", verbose_name=_("マイルストーン")
+    )
 
     class Meta:
         verbose_name = _("対応事項")
@@ -215,21 +253,37 @@ class PlanRevision(models.Model):
         APPROVED = "approved", _("承認済み")
         WITHDRAWN = "withdrawn", _("取り下げ")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="plan_revisions",
-                                     verbose_name=_("自治体"))
-    old_plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions_from",
-                                 verbose_name=_("改定前の計画"))
-    new_plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="revision",
-                                    verbose_name=_("改定後の計画"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="plan_revisions", verbose_name=_("自治体")
+    )
+    old_plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="revisions_from", verbose_name=_("改定前の計画")
+    )
+    new_plan = models.OneToOneField(
+        Plan, on_delete=models.CASCADE, related_name="revision", verbose_name=_("改定後の計画")
+    )
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(_("改定の理由"), blank=True)
-    meeting = models.ForeignKey(Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("決定した会議"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("作成者"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("決定した会議")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("承認者"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承認者"),
+    )
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
 
     class Meta:
@@ -237,8 +291,9 @@ class PlanRevision(models.Model):
         verbose_name_plural = _("計画の改定")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["old_plan"], condition=Q(status="pending"),
-                                    name="one_pending_revision_per_plan"),
+            models.UniqueConstraint(
+                fields=["old_plan"], condition=Q(status="pending"), name="one_pending_revision_per_plan"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -73,8 +73,10 @@ MEASURE_FIELDS: list[tuple[str, Callable]] = [
     (gettext_lazy("現状・課題"), lambda m: m.current_issues),
     (gettext_lazy("担当部署"), lambda m: m.owner_department.name),
     (gettext_lazy("施策の柱"), lambda m: m.pillar.code if m.pillar_id else ""),
-    (gettext_lazy("国の取組項目"), lambda m: "、".join(str(i.number) for i in
-                                                   sorted(m.national_items.all(), key=lambda i: i.number))),
+    (
+        gettext_lazy("国の取組項目"),
+        lambda m: "、".join(str(i.number) for i in sorted(m.national_items.all(), key=lambda i: i.number)),
+    ),
     (gettext_lazy("開始年度"), lambda m: _fy(m.start_fy)),
     (gettext_lazy("終了年度"), lambda m: _fy(m.end_fy)),
     (gettext_lazy("予算（千円）"), lambda m: _text(m.budget_thousand_yen)),
@@ -103,8 +105,7 @@ def _decimal(value) -> str:
     return format(value.normalize(), "f")
 
 
-def _compare(section: str, old: dict, new: dict, fields: list[tuple[str, Callable]], name: Callable
-             ) -> list[DiffRow]:
+def _compare(section: str, old: dict, new: dict, fields: list[tuple[str, Callable]], name: Callable) -> list[DiffRow]:
     rows: list[DiffRow] = []
     for code in sorted(old.keys() | new.keys()):
         before, after = old.get(code), new.get(code)
@@ -123,10 +124,13 @@ def _compare(section: str, old: dict, new: dict, fields: list[tuple[str, Callabl
 def _load(plan: Plan) -> tuple[dict, dict, dict, dict]:
     """The plan's rows by code (5 queries)."""
     pillars = {p.code: p for p in Pillar.objects.filter(plan=plan).select_related("parent")}
-    measures = {m.code: m for m in Measure.objects.filter(plan=plan).select_related("owner_department", "pillar")
-                .prefetch_related("national_items")}
-    milestones = {m.code: m for m in Milestone.objects.filter(plan=plan).select_related("measure",
-                                                                                         "owner_department")}
+    measures = {
+        m.code: m
+        for m in Measure.objects.filter(plan=plan)
+        .select_related("owner_department", "pillar")
+        .prefetch_related("national_items")
+    }
+    milestones = {m.code: m for m in Milestone.objects.filter(plan=plan).select_related("measure", "owner_department")}
     indicators = {i.code: i for i in Indicator.objects.filter(plan=plan).select_related("measure")}
     return pillars, measures, milestones, indicators
 
@@ -134,13 +138,18 @@ def _load(plan: Plan) -> tuple[dict, dict, dict, dict]:
 def plan_diff(*, old: Plan, new: Plan) -> list[DiffRow]:
     """The 新旧対照表 of two plans of the same municipality (about 11 queries whatever their size)."""
     if old.municipality_id != new.municipality_id:
-        raise ValidationError(_("異なる自治体の計画（%(old)s と %(new)s）は比較できません。同じ自治体の計画を選んでください。")
-                              % {"old": old.municipality.name, "new": new.municipality.name})
+        raise ValidationError(
+            _("異なる自治体の計画（%(old)s と %(new)s）は比較できません。同じ自治体の計画を選んでください。")
+            % {"old": old.municipality.name, "new": new.municipality.name}
+        )
     if old.pk == new.pk:
         raise ValidationError(_("同じ計画どうしは比較できません。改定前と改定後の計画を選んでください。"))
     section_plan = _("計画")
-    rows = [DiffRow(section_plan, new.code, new.title, Change.CHANGED, str(label), read(old), read(new))
-            for label, read in PLAN_FIELDS if read(old) != read(new)]
+    rows = [
+        DiffRow(section_plan, new.code, new.title, Change.CHANGED, str(label), read(old), read(new))
+        for label, read in PLAN_FIELDS
+        if read(old) != read(new)
+    ]
     o_pillars, o_measures, o_milestones, o_indicators = _load(old)
     n_pillars, n_measures, n_milestones, n_indicators = _load(new)
     rows += _compare(_("施策の柱"), o_pillars, n_pillars, PILLAR_FIELDS, lambda p: p.name)
@@ -164,8 +173,14 @@ def diff_workbook(*, old: Plan, new: Plan, rows: list[DiffRow]) -> bytes:
     ws.title = _("新旧対照表")
     ws.append([neutralise(_("%(title)s 新旧対照表") % {"title": new.title})])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([neutralise(_("旧: %(old)s（第%(ov)s版） / 新: %(new)s（第%(nv)s版）") % {
-        "old": old.title, "ov": old.version, "new": new.title, "nv": new.version})])
+    ws.append(
+        [
+            neutralise(
+                _("旧: %(old)s（第%(ov)s版） / 新: %(new)s（第%(nv)s版）")
+                % {"old": old.title, "ov": old.version, "new": new.title, "nv": new.version}
+            )
+        ]
+    )
     ws.append([])
     ws.append(diff_headers())
     for cell in ws[4]:

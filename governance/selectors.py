@@ -41,8 +41,11 @@ class RoleGroup:
 
 def body_roster(*, municipality_id: int) -> list[RoleGroup]:
     """The municipality's DX推進本部 by role, in the order of a 推進体制図 (1 query)."""
-    members = list(BodyMember.objects.filter(municipality_id=municipality_id)
-                   .select_related("department", "user__membership").order_by("sort_order", "id"))
+    members = list(
+        BodyMember.objects.filter(municipality_id=municipality_id)
+        .select_related("department", "user__membership")
+        .order_by("sort_order", "id")
+    )
     groups = []
     for role in ROLE_ORDER:
         in_role = [m for m in members if m.role == role]
@@ -63,20 +66,29 @@ def meeting_material(*, meeting_id: int) -> Meeting:
     their actions (the milestones they are tracked as)."""
     actions = Action.objects.select_related("milestone__owner_department", "milestone__measure")
     decisions = Decision.objects.select_related("agenda_item").prefetch_related(Prefetch("actions", queryset=actions))
-    return (Meeting.objects.select_related("plan", "municipality")
-            .prefetch_related(Prefetch("attendees", queryset=BodyMember.objects.select_related("department")),
-                              Prefetch("agenda_items", queryset=AgendaItem.objects.select_related(
-                                  "measure", "milestone", "indicator").order_by("order", "id")),
-                              Prefetch("decisions", queryset=decisions))
-            .get(pk=meeting_id))
+    return (
+        Meeting.objects.select_related("plan", "municipality")
+        .prefetch_related(
+            Prefetch("attendees", queryset=BodyMember.objects.select_related("department")),
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("measure", "milestone", "indicator").order_by("order", "id"),
+            ),
+            Prefetch("decisions", queryset=decisions),
+        )
+        .get(pk=meeting_id)
+    )
 
 
-def open_actions(*, municipality_id: int, before: dt.date | None = None, exclude_meeting_id: int | None = None
-                 ) -> QuerySet:
+def open_actions(
+    *, municipality_id: int, before: dt.date | None = None, exclude_meeting_id: int | None = None
+) -> QuerySet:
     """Actions whose milestone is still open, oldest meeting first (decided before `before`, if given)."""
-    qs = (Action.objects.filter(decision__meeting__municipality_id=municipality_id, milestone__status__in=OPEN)
-          .select_related("decision__meeting", "milestone__owner_department", "milestone__measure")
-          .order_by("decision__meeting__held_on", "milestone__due_date", "id"))
+    qs = (
+        Action.objects.filter(decision__meeting__municipality_id=municipality_id, milestone__status__in=OPEN)
+        .select_related("decision__meeting", "milestone__owner_department", "milestone__measure")
+        .order_by("decision__meeting__held_on", "milestone__due_date", "id")
+    )
     if before is not None:
         qs = qs.filter(decision__meeting__held_on__lte=before)
     if exclude_meeting_id is not None:
@@ -117,37 +129,57 @@ def _fmt_date(d: dt.date | None) -> str:
 def propose_open_actions(ctx: ProposalContext) -> list[Proposal]:
     """The open actions of earlier meetings come first on every agenda."""
     out = []
-    for action in open_actions(municipality_id=ctx.meeting.municipality_id, before=ctx.on,
-                               exclude_meeting_id=ctx.meeting.pk):
+    for action in open_actions(
+        municipality_id=ctx.meeting.municipality_id, before=ctx.on, exclude_meeting_id=ctx.meeting.pk
+    ):
         ms = action.milestone
         facts = _("%(meeting)s（%(date)s）で決定。担当: %(dept)s、期限: %(due)s、状況: %(status)s") % {
-            "meeting": action.decision.meeting.title, "date": _fmt_date(action.decision.meeting.held_on),
-            "dept": ms.owner_department.name, "due": _fmt_date(ms.due_date), "status": ms.get_status_display()}
+            "meeting": action.decision.meeting.title,
+            "date": _fmt_date(action.decision.meeting.held_on),
+            "dept": ms.owner_department.name,
+            "due": _fmt_date(ms.due_date),
+            "status": ms.get_status_display(),
+        }
         if ms.is_overdue(ctx.on):
             facts += _("（期限超過 %(days)s日）") % {"days": (ctx.on - ms.due_date).days}
-        out.append(Proposal(source=AgendaItem.Source.OPEN_ACTION, key=f"action:{action.pk}",
-                            title=_("前回までの決定事項: %(title)s") % {"title": ms.title}, facts=facts,
-                            measure_id=ms.measure_id, milestone_id=ms.pk))
+        out.append(
+            Proposal(
+                source=AgendaItem.Source.OPEN_ACTION,
+                key=f"action:{action.pk}",
+                title=_("前回までの決定事項: %(title)s") % {"title": ms.title},
+                facts=facts,
+                measure_id=ms.measure_id,
+                milestone_id=ms.pk,
+            )
+        )
     return out
 
 
 def _rows(ctx: ProposalContext):
     if "rows" not in ctx.shared:
         ctx.shared["kpis"] = kpi_cards(plan=ctx.plan, filters=Filters(), today=ctx.on)
-        ctx.shared["rows"] = [r for r in measure_rows(plan=ctx.plan, filters=Filters(), today=ctx.on,
-                                                      kpis=ctx.shared["kpis"])
-                              if r.code != DECISIONS_MEASURE_CODE]
+        ctx.shared["rows"] = [
+            r
+            for r in measure_rows(plan=ctx.plan, filters=Filters(), today=ctx.on, kpis=ctx.shared["kpis"])
+            if r.code != DECISIONS_MEASURE_CODE
+        ]
     return ctx.shared["rows"]
 
 
 def propose_late_measures(ctx: ProposalContext) -> list[Proposal]:
     """Measures whose health is 遅延 (a milestone overdue) by the rule of measures/progress.py."""
-    return [Proposal(source=AgendaItem.Source.LATE_MEASURE, key=f"late:{r.id}",
-                     title=_("遅延: %(code)s %(title)s") % {"code": r.code, "title": r.title},
-                     facts=_("担当: %(dept)s、進捗率 %(pct)s%%、期限超過のマイルストーン %(n)s件（全%(total)s件）") % {
-                         "dept": r.department, "pct": r.percent, "n": r.ms_overdue, "total": r.ms_total},
-                     measure_id=r.id)
-            for r in _rows(ctx) if r.health == Health.LATE]
+    return [
+        Proposal(
+            source=AgendaItem.Source.LATE_MEASURE,
+            key=f"late:{r.id}",
+            title=_("遅延: %(code)s %(title)s") % {"code": r.code, "title": r.title},
+            facts=_("担当: %(dept)s、進捗率 %(pct)s%%、期限超過のマイルストーン %(n)s件（全%(total)s件）")
+            % {"dept": r.department, "pct": r.percent, "n": r.ms_overdue, "total": r.ms_total},
+            measure_id=r.id,
+        )
+        for r in _rows(ctx)
+        if r.health == Health.LATE
+    ]
 
 
 def propose_kpis_graded_d(ctx: ProposalContext) -> list[Proposal]:
@@ -157,12 +189,23 @@ def propose_kpis_graded_d(ctx: ProposalContext) -> list[Proposal]:
     for k in ctx.shared["kpis"]:
         if k.grade != "D":
             continue
-        out.append(Proposal(source=AgendaItem.Source.KPI_D, key=f"kpi:{k.id}",
-                            title=_("評価D: %(name)s（%(code)s）") % {"name": k.name, "code": k.measure_code},
-                            facts=_("基準値 %(base)s → 目標値 %(target)s、実績 %(latest)s %(unit)s、達成度 %(pct)s%%") % {
-                                "base": k.baseline, "target": k.target, "latest": k.latest, "unit": k.unit,
-                                "pct": k.achievement_percent},
-                            measure_id=k.measure_id, indicator_id=k.id))
+        out.append(
+            Proposal(
+                source=AgendaItem.Source.KPI_D,
+                key=f"kpi:{k.id}",
+                title=_("評価D: %(name)s（%(code)s）") % {"name": k.name, "code": k.measure_code},
+                facts=_("基準値 %(base)s → 目標値 %(target)s、実績 %(latest)s %(unit)s、達成度 %(pct)s%%")
+                % {
+                    "base": k.baseline,
+                    "target": k.target,
+                    "latest": k.latest,
+                    "unit": k.unit,
+                    "pct": k.achievement_percent,
+                },
+                measure_id=k.measure_id,
+                indicator_id=k.id,
+            )
+        )
     return out
 
 
@@ -175,37 +218,65 @@ def propose_stale_measures(ctx: ProposalContext) -> list[Proposal]:
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(ctx.on - dt.timedelta(days=days - 1), dt.time.min, tzinfo=tz)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    measures = (Measure.objects.filter(plan=ctx.plan, created_at__lt=since)
-                .exclude(code=DECISIONS_MEASURE_CODE)
-                .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(ctx.on)))
-                .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
-                .annotate(last_update=Subquery(latest)).select_related("owner_department")
-                .order_by("sort_order", "code"))
+    measures = (
+        Measure.objects.filter(plan=ctx.plan, created_at__lt=since)
+        .exclude(code=DECISIONS_MEASURE_CODE)
+        .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(ctx.on)))
+        .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
+        .annotate(last_update=Subquery(latest))
+        .select_related("owner_department")
+        .order_by("sort_order", "code")
+    )
     out = []
     for m in measures:
         last = timezone.localtime(m.last_update, tz).date() if m.last_update else None
         facts = _("担当: %(dept)s、最後の進捗報告: %(last)s（%(days)s日以上報告なし）") % {
-            "dept": m.owner_department.name, "last": _fmt_date(last) if last else _("なし"), "days": days}
-        out.append(Proposal(source=AgendaItem.Source.STALE, key=f"stale:{m.pk}",
-                            title=_("報告なし: %(code)s %(title)s") % {"code": m.code, "title": m.title},
-                            facts=facts, measure_id=m.pk))
+            "dept": m.owner_department.name,
+            "last": _fmt_date(last) if last else _("なし"),
+            "days": days,
+        }
+        out.append(
+            Proposal(
+                source=AgendaItem.Source.STALE,
+                key=f"stale:{m.pk}",
+                title=_("報告なし: %(code)s %(title)s") % {"code": m.code, "title": m.title},
+                facts=facts,
+                measure_id=m.pk,
+            )
+        )
     return out
 
 
 def propose_past_national_deadline(ctx: ProposalContext) -> list[Proposal]:
     """Open milestones due after the national deadline of one of their measure's items (same edition)."""
-    milestones = (Milestone.objects.filter(plan=ctx.plan, status__in=OPEN,
-                                           measure__national_items__edition_id=ctx.plan.edition_id,
-                                           measure__national_items__national_deadline__lt=F("due_date"))
-                  .annotate(national_deadline=Min("measure__national_items__national_deadline"))
-                  .select_related("measure", "owner_department").order_by("due_date", "code"))
-    return [Proposal(source=AgendaItem.Source.PAST_NATIONAL_DEADLINE, key=f"national:{ms.pk}",
-                     title=_("国の期限後の予定: %(code)s %(title)s") % {"code": ms.code, "title": ms.title},
-                     facts=_("施策 %(measure)s、担当: %(dept)s、期限 %(due)s（国の期限 %(national)s）") % {
-                         "measure": ms.measure.code, "dept": ms.owner_department.name, "due": _fmt_date(ms.due_date),
-                         "national": _fmt_date(ms.national_deadline)},
-                     measure_id=ms.measure_id, milestone_id=ms.pk)
-            for ms in milestones]
+    milestones = (
+        Milestone.objects.filter(
+            plan=ctx.plan,
+            status__in=OPEN,
+            measure__national_items__edition_id=ctx.plan.edition_id,
+            measure__national_items__national_deadline__lt=F("due_date"),
+        )
+        .annotate(national_deadline=Min("measure__national_items__national_deadline"))
+        .select_related("measure", "owner_department")
+        .order_by("due_date", "code")
+    )
+    return [
+        Proposal(
+            source=AgendaItem.Source.PAST_NATIONAL_DEADLINE,
+            key=f"national:{ms.pk}",
+            title=_("国の期限後の予定: %(code)s %(title)s") % {"code": ms.code, "title": ms.title},
+            facts=_("施策 %(measure)s、担当: %(dept)s、期限 %(due)s（国の期限 %(national)s）")
+            % {
+                "measure": ms.measure.code,
+                "dept": ms.owner_department.name,
+                "due": _fmt_date(ms.due_date),
+                "national": _fmt_date(ms.national_deadline),
+            },
+            measure_id=ms.measure_id,
+            milestone_id=ms.pk,
+        )
+        for ms in milestones
+    ]
 
 
 Proposer = Callable[[ProposalContext], list[Proposal]]

@@ -26,17 +26,36 @@ from .selectors import DECISIONS_MEASURE_CODE, agenda_proposals
 
 def _require_manager(user: User, municipality_id: int) -> None:
     if not may_manage(user, municipality_id):
-        raise PermissionDenied(_("推進体制・会議・計画改定を変更する権限がありません。DX推進本部事務局（管理者）に依頼してください。"))
+        raise PermissionDenied(
+            _("推進体制・会議・計画改定を変更する権限がありません。DX推進本部事務局（管理者）に依頼してください。")
+        )
 
 
 # --- meetings and agenda -------------------------------------------------------------------------------
 
 
-def meeting_create(*, user: User, plan: Plan, kind: str, held_on: dt.date, number: int | None = None,
-                   place: str = "", attendees: list[BodyMember] | None = None, attendees_note: str = "") -> Meeting:
+def meeting_create(
+    *,
+    user: User,
+    plan: Plan,
+    kind: str,
+    held_on: dt.date,
+    number: int | None = None,
+    place: str = "",
+    attendees: list[BodyMember] | None = None,
+    attendees_note: str = "",
+) -> Meeting:
     _require_manager(user, plan.municipality_id)
-    meeting = Meeting(municipality_id=plan.municipality_id, plan=plan, kind=kind, held_on=held_on, number=number,
-                      place=place, attendees_note=attendees_note, created_by=user)
+    meeting = Meeting(
+        municipality_id=plan.municipality_id,
+        plan=plan,
+        kind=kind,
+        held_on=held_on,
+        number=number,
+        place=place,
+        attendees_note=attendees_note,
+        created_by=user,
+    )
     meeting.full_clean()
     attendees = attendees or []
     if any(a.municipality_id != plan.municipality_id for a in attendees):
@@ -47,8 +66,9 @@ def meeting_create(*, user: User, plan: Plan, kind: str, held_on: dt.date, numbe
     return meeting
 
 
-def meeting_update_minutes(*, user: User, meeting: Meeting, summary_public: str, summary_internal: str,
-                           materials: str) -> Meeting:
+def meeting_update_minutes(
+    *, user: User, meeting: Meeting, summary_public: str, summary_internal: str, materials: str
+) -> Meeting:
     _require_manager(user, meeting.municipality_id)
     meeting.summary_public = summary_public
     meeting.summary_internal = summary_internal
@@ -72,16 +92,28 @@ def agenda_accept(*, user: User, meeting: Meeting, keys: list[str]) -> list[Agen
     proposals = {p.key: p for p in agenda_proposals(meeting=meeting)}
     unknown = [k for k in keys if k not in proposals]
     if unknown:
-        raise ValidationError(_("選んだ提案のうち %(n)s件は、すでに議題にあるか、解消したため提案されていません。画面を読み込み直してください。")
-                              % {"n": len(unknown)})
+        raise ValidationError(
+            _(
+                "選んだ提案のうち %(n)s件は、すでに議題にあるか、解消したため提案されていません。画面を読み込み直してください。"
+            )
+            % {"n": len(unknown)}
+        )
     chosen = [p for p in proposals.values() if p.key in set(keys)]
     with transaction.atomic():
         order = _next_order(meeting)
         items = []
         for offset, p in enumerate(chosen):
-            item = AgendaItem(meeting=meeting, order=order + offset, source=p.source, source_key=p.key,
-                              title=p.title[:300], facts=p.facts, measure_id=p.measure_id,
-                              milestone_id=p.milestone_id, indicator_id=p.indicator_id)
+            item = AgendaItem(
+                meeting=meeting,
+                order=order + offset,
+                source=p.source,
+                source_key=p.key,
+                title=p.title[:300],
+                facts=p.facts,
+                measure_id=p.measure_id,
+                milestone_id=p.milestone_id,
+                indicator_id=p.indicator_id,
+            )
             item.full_clean()
             item.save()
             items.append(item)
@@ -90,8 +122,9 @@ def agenda_accept(*, user: User, meeting: Meeting, keys: list[str]) -> list[Agen
 
 def agenda_item_add(*, user: User, meeting: Meeting, title: str, note: str = "") -> AgendaItem:
     _require_manager(user, meeting.municipality_id)
-    item = AgendaItem(meeting=meeting, order=_next_order(meeting), source=AgendaItem.Source.MANUAL,
-                      title=title.strip(), note=note)
+    item = AgendaItem(
+        meeting=meeting, order=_next_order(meeting), source=AgendaItem.Source.MANUAL, title=title.strip(), note=note
+    )
     item.full_clean()
     item.save()
     return item
@@ -126,9 +159,14 @@ class ActionSpec:
 
 
 def _secretariat_department(meeting: Meeting, fallback: Department) -> Department:
-    member = (BodyMember.objects.filter(municipality_id=meeting.municipality_id, role=BodyRole.SECRETARIAT,
-                                        department__isnull=False).select_related("department")
-              .order_by("sort_order", "id").first())
+    member = (
+        BodyMember.objects.filter(
+            municipality_id=meeting.municipality_id, role=BodyRole.SECRETARIAT, department__isnull=False
+        )
+        .select_related("department")
+        .order_by("sort_order", "id")
+        .first()
+    )
     return member.department if member else fallback
 
 
@@ -136,9 +174,14 @@ def decisions_measure(*, plan: Plan, owner: Department) -> Measure:
     """The plan's 「本部会議の決定事項」 measure, created the first time an action has no measure of its own."""
     measure = Measure.objects.filter(plan=plan, code=DECISIONS_MEASURE_CODE).first()
     if measure is None:
-        measure = Measure(plan=plan, code=DECISIONS_MEASURE_CODE, title=_("本部会議の決定事項"),
-                          summary=_("DX推進本部の会議で決まった対応事項（施策に属さないもの）"), owner_department=owner,
-                          sort_order=10_000)
+        measure = Measure(
+            plan=plan,
+            code=DECISIONS_MEASURE_CODE,
+            title=_("本部会議の決定事項"),
+            summary=_("DX推進本部の会議で決まった対応事項（施策に属さないもの）"),
+            owner_department=owner,
+            sort_order=10_000,
+        )
         measure.full_clean()
         measure.save()
     return measure
@@ -156,20 +199,30 @@ def _validate_action(spec: ActionSpec, meeting: Meeting, index: int) -> dict[str
     if spec.due_date is None:
         errors["due_date"] = prefix + _("期限を入力してください。")
     if spec.measure is not None and spec.measure.plan_id != meeting.plan_id:
-        errors["measure"] = prefix + _("施策は会議の計画（%(plan)s）の施策を選んでください。") % {"plan": meeting.plan.title}
+        errors["measure"] = prefix + _("施策は会議の計画（%(plan)s）の施策を選んでください。") % {
+            "plan": meeting.plan.title
+        }
     return errors
 
 
-def decision_record(*, user: User, meeting: Meeting, text: str, agenda_item: AgendaItem | None = None,
-                    is_public: bool = True, actions: list[ActionSpec] | None = None) -> Decision:
+def decision_record(
+    *,
+    user: User,
+    meeting: Meeting,
+    text: str,
+    agenda_item: AgendaItem | None = None,
+    is_public: bool = True,
+    actions: list[ActionSpec] | None = None,
+) -> Decision:
     """Record a decision of the meeting; each action becomes a milestone (owner department, due date, under
     the linked measure or the plan's 「本部会議の決定事項」), so it is on /work/, in the reminders, on the
     dashboards and in the history like any other."""
     _require_manager(user, meeting.municipality_id)
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
         raise ValidationError({"agenda_item": _("この会議の議題を選んでください。")})
-    decision = Decision(meeting=meeting, agenda_item=agenda_item, text=text.strip(), is_public=is_public,
-                        created_by=user)
+    decision = Decision(
+        meeting=meeting, agenda_item=agenda_item, text=text.strip(), is_public=is_public, created_by=user
+    )
     decision.full_clean()
     actions = actions or []
     errors: dict[str, list[str]] = {}
@@ -182,13 +235,21 @@ def decision_record(*, user: User, meeting: Meeting, text: str, agenda_item: Age
         decision.save()
         for spec in actions:
             measure = spec.measure or decisions_measure(
-                plan=meeting.plan, owner=_secretariat_department(meeting, spec.owner_department))
+                plan=meeting.plan, owner=_secretariat_department(meeting, spec.owner_department)
+            )
             n = Milestone.objects.filter(plan_id=meeting.plan_id, code__startswith=f"HQ{meeting.pk}-").count() + 1
-            milestone = Milestone(measure=measure, plan_id=measure.plan_id, code=f"HQ{meeting.pk}-{n}",
-                                  title=spec.title.strip()[:200], kind=Milestone.Kind.INTERIM, due_date=spec.due_date,
-                                  owner_department=spec.owner_department, updated_by=user,
-                                  comment=_("%(meeting)s（%(date)s）の決定事項") % {
-                                      "meeting": meeting.title, "date": f"{meeting.held_on:%Y/%m/%d}"})
+            milestone = Milestone(
+                measure=measure,
+                plan_id=measure.plan_id,
+                code=f"HQ{meeting.pk}-{n}",
+                title=spec.title.strip()[:200],
+                kind=Milestone.Kind.INTERIM,
+                due_date=spec.due_date,
+                owner_department=spec.owner_department,
+                updated_by=user,
+                comment=_("%(meeting)s（%(date)s）の決定事項")
+                % {"meeting": meeting.title, "date": f"{meeting.held_on:%Y/%m/%d}"},
+            )
             milestone.full_clean()
             milestone._history_user = user
             milestone._change_reason = _("会議の決定: %(meeting)s") % {"meeting": meeting.title}
@@ -216,16 +277,27 @@ def revision_start(*, user: User, plan: Plan, reason: str = "", meeting: Meeting
     finds them by code."""
     _require_manager(user, plan.municipality_id)
     if plan.status == Plan.Status.ARCHIVED:
-        raise ValidationError(_("終了した計画（%(title)s）からは改定案を作れません。現行の計画を選んでください。")
-                              % {"title": plan.title})
+        raise ValidationError(
+            _("終了した計画（%(title)s）からは改定案を作れません。現行の計画を選んでください。") % {"title": plan.title}
+        )
     if PlanRevision.objects.filter(old_plan=plan, status=PlanRevision.Status.PENDING).exists():
-        raise ValidationError(_("この計画には承認待ちの改定案があります。その改定案を承認するか取り下げてから作成してください。"))
+        raise ValidationError(
+            _("この計画には承認待ちの改定案があります。その改定案を承認するか取り下げてから作成してください。")
+        )
     if meeting is not None and meeting.municipality_id != plan.municipality_id:
         raise ValidationError(_("別の自治体の会議は選べません。"))
     with transaction.atomic():
-        new = Plan(municipality_id=plan.municipality_id, code=_new_plan_code(plan, plan.version + 1),
-                   title=plan.title, vision=plan.vision, start_fy=plan.start_fy, end_fy=plan.end_fy,
-                   edition_id=plan.edition_id, status=Plan.Status.DRAFT, version=plan.version + 1)
+        new = Plan(
+            municipality_id=plan.municipality_id,
+            code=_new_plan_code(plan, plan.version + 1),
+            title=plan.title,
+            vision=plan.vision,
+            start_fy=plan.start_fy,
+            end_fy=plan.end_fy,
+            edition_id=plan.edition_id,
+            status=Plan.Status.DRAFT,
+            version=plan.version + 1,
+        )
         new.full_clean()
         new._history_user = user
         new.save()
@@ -239,35 +311,87 @@ def revision_start(*, user: User, plan: Plan, reason: str = "", meeting: Meeting
         measures = {}
         items = {}
         for m in Measure.objects.filter(plan=plan).prefetch_related("national_items").order_by("id"):
-            measures[m.pk] = Measure(plan=new, code=m.code, title=m.title, summary=m.summary,
-                                     current_issues=m.current_issues, owner_department_id=m.owner_department_id,
-                                     pillar=pillars.get(m.pillar_id), start_fy=m.start_fy, end_fy=m.end_fy,
-                                     budget_thousand_yen=m.budget_thousand_yen, sort_order=m.sort_order)
+            measures[m.pk] = Measure(
+                plan=new,
+                code=m.code,
+                title=m.title,
+                summary=m.summary,
+                current_issues=m.current_issues,
+                owner_department_id=m.owner_department_id,
+                pillar=pillars.get(m.pillar_id),
+                start_fy=m.start_fy,
+                end_fy=m.end_fy,
+                budget_thousand_yen=m.budget_thousand_yen,
+                sort_order=m.sort_order,
+            )
             items[m.pk] = [i.pk for i in m.national_items.all()]
         Measure.objects.bulk_create(measures.values())
         through = Measure.national_items.through
-        through.objects.bulk_create([through(measure_id=measures[old_id].pk, nationalitem_id=item_id)
-                                     for old_id, ids in items.items() for item_id in ids])
-        Milestone.objects.bulk_create([
-            Milestone(plan=new, measure=measures[ms.measure_id], code=ms.code, title=ms.title, kind=ms.kind,
-                      due_date=ms.due_date, owner_department_id=ms.owner_department_id, status=ms.status,
-                      completed_on=ms.completed_on, comment=ms.comment, sort_order=ms.sort_order)
-            for ms in Milestone.objects.filter(plan=plan).order_by("id")])
+        through.objects.bulk_create(
+            [
+                through(measure_id=measures[old_id].pk, nationalitem_id=item_id)
+                for old_id, ids in items.items()
+                for item_id in ids
+            ]
+        )
+        Milestone.objects.bulk_create(
+            [
+                Milestone(
+                    plan=new,
+                    measure=measures[ms.measure_id],
+                    code=ms.code,
+                    title=ms.title,
+                    kind=ms.kind,
+                    due_date=ms.due_date,
+                    owner_department_id=ms.owner_department_id,
+                    status=ms.status,
+                    completed_on=ms.completed_on,
+                    comment=ms.comment,
+                    sort_order=ms.sort_order,
+                )
+                for ms in Milestone.objects.filter(plan=plan).order_by("id")
+            ]
+        )
         indicators = {}
         for ind in Indicator.objects.filter(plan=plan).order_by("id"):
             indicators[ind.pk] = Indicator(
-                plan=new, measure=measures[ind.measure_id], code=ind.code, name=ind.name, unit=ind.unit,
-                direction=ind.direction, accumulation=ind.accumulation, baseline_value=ind.baseline_value,
-                baseline_date=ind.baseline_date, target_value=ind.target_value, target_fy=ind.target_fy,
-                source=ind.source, sort_order=ind.sort_order)
+                plan=new,
+                measure=measures[ind.measure_id],
+                code=ind.code,
+                name=ind.name,
+                unit=ind.unit,
+                direction=ind.direction,
+                accumulation=ind.accumulation,
+                baseline_value=ind.baseline_value,
+                baseline_date=ind.baseline_date,
+                target_value=ind.target_value,
+                target_fy=ind.target_fy,
+                source=ind.source,
+                sort_order=ind.sort_order,
+            )
         Indicator.objects.bulk_create(indicators.values())
-        IndicatorValue.objects.bulk_create([
-            IndicatorValue(indicator=indicators[v.indicator_id], value=v.value, as_of=v.as_of, source=v.source,
-                           note=v.note, recorded_by_id=v.recorded_by_id)
-            for v in IndicatorValue.objects.filter(indicator__plan=plan, is_current=True).order_by("id")])
+        IndicatorValue.objects.bulk_create(
+            [
+                IndicatorValue(
+                    indicator=indicators[v.indicator_id],
+                    value=v.value,
+                    as_of=v.as_of,
+                    source=v.source,
+                    note=v.note,
+                    recorded_by_id=v.recorded_by_id,
+                )
+                for v in IndicatorValue.objects.filter(indicator__plan=plan, is_current=True).order_by("id")
+            ]
+        )
         refresh_rollup(plan_ids=[new.pk])
-        revision = PlanRevision(municipality_id=plan.municipality_id, old_plan=plan, new_plan=new, reason=reason,
-                                meeting=meeting, created_by=user)
+        revision = PlanRevision(
+            municipality_id=plan.municipality_id,
+            old_plan=plan,
+            new_plan=new,
+            reason=reason,
+            meeting=meeting,
+            created_by=user,
+        )
         revision.full_clean()
         revision.save()
     return revision
@@ -280,10 +404,17 @@ def revision_approve(*, user: User, revision: PlanRevision) -> PlanRevision:
         locked = PlanRevision.objects.select_for_update().get(pk=revision.pk)
         if locked.status != PlanRevision.Status.PENDING:
             raise ValidationError(_("この改定案はすでに%(status)sです。") % {"status": locked.get_status_display()})
-        others = PlanRevision.objects.filter(old_plan_id=locked.old_plan_id, status=PlanRevision.Status.PENDING
-                                             ).exclude(pk=locked.pk)
+        others = PlanRevision.objects.filter(
+            old_plan_id=locked.old_plan_id, status=PlanRevision.Status.PENDING
+        ).exclude(pk=locked.pk)
         if others.exists():
             raise ValidationError(_("同じ計画に別の承認待ちの改定案があります。先にそちらを取り下げてください。"))
+        if PlanRevision.objects.filter(new_plan_id=locked.old_plan_id, status=PlanRevision.Status.PENDING).exists():
+            # Approving v3 while v1 → v2 is pending would leave v1 current beside v3.
+            raise ValidationError(
+                _("改定前の計画（%(title)s）自体がまだ承認待ちの改定案です。先にそちらを承認するか取り下げてください。")
+                % {"title": locked.old_plan.title}
+            )
         old = Plan.objects.get(pk=locked.old_plan_id)
         if old.status == Plan.Status.ARCHIVED:
             raise ValidationError(_("改定前の計画はすでに終了しています。現行の計画から改定案を作り直してください。"))
@@ -306,7 +437,8 @@ def revision_approve(*, user: User, revision: PlanRevision) -> PlanRevision:
 def revision_withdraw(*, user: User, revision: PlanRevision) -> PlanRevision:
     _require_manager(user, revision.municipality_id)
     updated = PlanRevision.objects.filter(pk=revision.pk, status=PlanRevision.Status.PENDING).update(
-        status=PlanRevision.Status.WITHDRAWN)
+        status=PlanRevision.Status.WITHDRAWN
+    )
     if not updated:
         raise ValidationError(_("承認待ちの改定案だけを取り下げられます。"))
     revision.refresh_from_db()

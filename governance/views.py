@@ -55,8 +55,12 @@ def _get_rw_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
 
 
 def _get_revision_for_user(request: HttpRequest, pk: int) -> PlanRevision:
-    revision = get_object_or_404(PlanRevision.objects.select_related("old_plan__municipality", "new_plan__edition",
-                                                                     "old_plan__edition", "meeting"), pk=pk)
+    revision = get_object_or_404(
+        PlanRevision.objects.select_related(
+            "old_plan__municipality", "new_plan__edition", "old_plan__edition", "meeting"
+        ),
+        pk=pk,
+    )
     if not may_read(request.user, revision.municipality_id):
         raise Http404
     return revision
@@ -69,11 +73,15 @@ def _get_revision_for_user(request: HttpRequest, pk: int) -> PlanRevision:
 @require_GET
 def body(request: HttpRequest) -> HttpResponse:
     municipality_id = _municipality_id(request)
-    return render(request, "governance/body.html", {
-        "groups": selectors.body_roster(municipality_id=municipality_id),
-        "show_all_names": sees_internal(request.user),
-        "can_manage": may_manage(request.user, municipality_id),
-    })
+    return render(
+        request,
+        "governance/body.html",
+        {
+            "groups": selectors.body_roster(municipality_id=municipality_id),
+            "show_all_names": sees_internal(request.user),
+            "can_manage": may_manage(request.user, municipality_id),
+        },
+    )
 
 
 # --- meetings -----------------------------------------------------------------------------------------
@@ -83,10 +91,14 @@ def body(request: HttpRequest) -> HttpResponse:
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
     municipality_id = _municipality_id(request)
-    return render(request, "governance/meeting_list.html", {
-        "meetings": selectors.meetings_of(municipality_id=municipality_id),
-        "can_manage": may_manage(request.user, municipality_id),
-    })
+    return render(
+        request,
+        "governance/meeting_list.html",
+        {
+            "meetings": selectors.meetings_of(municipality_id=municipality_id),
+            "can_manage": may_manage(request.user, municipality_id),
+        },
+    )
 
 
 @login_required
@@ -98,15 +110,23 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            meeting = services.meeting_create(user=request.user, plan=data["plan"], kind=data["kind"],
-                                              held_on=data["held_on"], number=data["number"], place=data["place"],
-                                              attendees=list(data["attendees"]),
-                                              attendees_note=data["attendees_note"])
+            meeting = services.meeting_create(
+                user=request.user,
+                plan=data["plan"],
+                kind=data["kind"],
+                held_on=data["held_on"],
+                number=data["number"],
+                place=data["place"],
+                attendees=list(data["attendees"]),
+                attendees_note=data["attendees_note"],
+            )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
-            messages.success(request, _("%(title)s を作成しました。議題の提案から採用する議題を選んでください。")
-                             % {"title": meeting.title})
+            messages.success(
+                request,
+                _("%(title)s を作成しました。議題の提案から採用する議題を選んでください。") % {"title": meeting.title},
+            )
             return redirect("governance:meeting", pk=meeting.pk)
     return render(request, "governance/meeting_form.html", {"form": form})
 
@@ -122,9 +142,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context |= {
             "proposals": selectors.agenda_proposals(meeting=meeting),
             "add_form": AgendaAddForm(),
-            "minutes_form": MinutesForm(initial={"summary_public": meeting.summary_public,
-                                                 "summary_internal": meeting.summary_internal,
-                                                 "materials": meeting.materials}),
+            "minutes_form": MinutesForm(
+                initial={
+                    "summary_public": meeting.summary_public,
+                    "summary_internal": meeting.summary_internal,
+                    "materials": meeting.materials,
+                }
+            ),
         }
     return render(request, "governance/meeting_detail.html", context)
 
@@ -148,8 +172,9 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_rw_meeting_for_user(request, pk)
     form = AgendaAddForm(request.POST)
     if form.is_valid():
-        services.agenda_item_add(user=request.user, meeting=meeting, title=form.cleaned_data["title"],
-                                 note=form.cleaned_data["note"])
+        services.agenda_item_add(
+            user=request.user, meeting=meeting, title=form.cleaned_data["title"], note=form.cleaned_data["note"]
+        )
         messages.success(request, _("議題を追加しました。"))
     else:
         messages.error(request, _("議題を入力してください。"))
@@ -171,8 +196,9 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("governance:meeting", pk=meeting.pk)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
-        services.agenda_item_update(user=request.user, item=item, order=form.cleaned_data["order"],
-                                    note=form.cleaned_data["note"])
+        services.agenda_item_update(
+            user=request.user, item=item, order=form.cleaned_data["order"], note=form.cleaned_data["note"]
+        )
         messages.success(request, _("議題「%(title)s」を更新しました。") % {"title": item.title})
     else:
         messages.error(request, _("順番は0〜999の整数で入力してください。"))
@@ -187,17 +213,28 @@ def decision_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None, initial=initial, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        specs = [services.ActionSpec(title=row["title"] or "", owner_department=row["owner"], due_date=row["due"],
-                                     measure=row["measure"]) for row in form.action_rows()]
+        specs = [
+            services.ActionSpec(
+                title=row["title"] or "", owner_department=row["owner"], due_date=row["due"], measure=row["measure"]
+            )
+            for row in form.action_rows()
+        ]
         try:
-            decision = services.decision_record(user=request.user, meeting=meeting, text=data["text"],
-                                                agenda_item=data["agenda_item"], is_public=data["is_public"],
-                                                actions=specs)
+            decision = services.decision_record(
+                user=request.user,
+                meeting=meeting,
+                text=data["text"],
+                agenda_item=data["agenda_item"],
+                is_public=data["is_public"],
+                actions=specs,
+            )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             n = decision.actions.count()
-            messages.success(request, _("決定事項を記録しました（対応事項 %(n)s件をマイルストーンとして登録）。") % {"n": n})
+            messages.success(
+                request, _("決定事項を記録しました（対応事項 %(n)s件をマイルストーンとして登録）。") % {"n": n}
+            )
             return redirect("governance:meeting", pk=meeting.pk)
     return render(request, "governance/decision_form.html", {"meeting": meeting, "form": form})
 
@@ -206,9 +243,14 @@ def decision_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_rw_meeting_for_user(request, pk)
-    form = MinutesForm(request.POST or None, initial={"summary_public": meeting.summary_public,
-                                                      "summary_internal": meeting.summary_internal,
-                                                      "materials": meeting.materials})
+    form = MinutesForm(
+        request.POST or None,
+        initial={
+            "summary_public": meeting.summary_public,
+            "summary_internal": meeting.summary_internal,
+            "materials": meeting.materials,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         services.meeting_update_minutes(user=request.user, meeting=meeting, **form.cleaned_data)
         messages.success(request, _("議事要旨と資料を保存しました。"))
@@ -226,9 +268,11 @@ def _decisions_for(request: HttpRequest, meeting: Meeting) -> list:
 def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_user(request, pk)
     material = selectors.meeting_material(meeting_id=meeting.pk)
-    return render(request, "governance/meeting_print.html", {
-        "meeting": material, "decisions": _decisions_for(request, material),
-        "internal": sees_internal(request.user)})
+    return render(
+        request,
+        "governance/meeting_print.html",
+        {"meeting": material, "decisions": _decisions_for(request, material), "internal": sees_internal(request.user)},
+    )
 
 
 @login_required
@@ -259,8 +303,15 @@ def meeting_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             ds.append([neutralise(v) for v in base])
         for a in actions:
             ms = a.milestone
-            ds.append([neutralise(v) for v in base] + [neutralise(ms.title), neutralise(ms.owner_department.name),
-                                                       ms.due_date, str(ms.get_status_display())])
+            ds.append(
+                [neutralise(v) for v in base]
+                + [
+                    neutralise(ms.title),
+                    neutralise(ms.owner_department.name),
+                    ms.due_date,
+                    str(ms.get_status_display()),
+                ]
+            )
     buffer = io.BytesIO()
     wb.save(buffer)
     audit.record(request=request, action="export", target=f"{material.title} (xlsx)", format="xlsx")
@@ -283,19 +334,29 @@ def revision_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(NOT_MANAGER)
         if form.is_valid():
             try:
-                revision = services.revision_start(user=request.user, plan=form.cleaned_data["plan"],
-                                                   reason=form.cleaned_data["reason"])
+                revision = services.revision_start(
+                    user=request.user, plan=form.cleaned_data["plan"], reason=form.cleaned_data["reason"]
+                )
             except ValidationError as exc:
                 add_validation_errors(form, exc)
             else:
-                messages.success(request, _("改定案（第%(v)s版）を作成しました。内容を管理画面で編集し、新旧対照表で確認してから承認してください。")
-                                 % {"v": revision.new_plan.version})
+                messages.success(
+                    request,
+                    _(
+                        "改定案（第%(v)s版）を作成しました。内容を管理画面で編集し、新旧対照表で確認してから承認してください。"
+                    )
+                    % {"v": revision.new_plan.version},
+                )
                 return redirect("governance:revision", pk=revision.pk)
-    revisions = (PlanRevision.objects.filter(municipality_id=municipality_id)
-                 .select_related("old_plan", "new_plan", "approved_by"))
+    revisions = PlanRevision.objects.filter(municipality_id=municipality_id).select_related(
+        "old_plan", "new_plan", "approved_by"
+    )
     plans = Plan.objects.filter(municipality_id=municipality_id).order_by("-version", "code")
-    return render(request, "governance/revision_list.html", {"revisions": revisions, "plans": plans, "form": form,
-                                                             "can_manage": can_manage})
+    return render(
+        request,
+        "governance/revision_list.html",
+        {"revisions": revisions, "plans": plans, "form": form, "can_manage": can_manage},
+    )
 
 
 @login_required
@@ -303,8 +364,11 @@ def revision_list(request: HttpRequest) -> HttpResponse:
 def revision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revision = _get_revision_for_user(request, pk)
     rows = plan_diff(old=revision.old_plan, new=revision.new_plan)
-    return render(request, "governance/revision_detail.html", {
-        "revision": revision, "rows": rows, "can_manage": may_manage(request.user, revision.municipality_id)})
+    return render(
+        request,
+        "governance/revision_detail.html",
+        {"revision": revision, "rows": rows, "can_manage": may_manage(request.user, revision.municipality_id)},
+    )
 
 
 @login_required
@@ -329,8 +393,11 @@ def revision_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("改定を承認しました。「%(new)s」（第%(v)s版）が現行の計画になり、旧版は終了としました。")
-                         % {"new": revision.new_plan.title, "v": revision.new_plan.version})
+        messages.success(
+            request,
+            _("改定を承認しました。「%(new)s」（第%(v)s版）が現行の計画になり、旧版は終了としました。")
+            % {"new": revision.new_plan.title, "v": revision.new_plan.version},
+        )
     return redirect("governance:revision", pk=revision.pk)
 
 
