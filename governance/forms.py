@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from measures.forms import JapaneseDateField, JapaneseForm
+from core.forms import JapaneseDateField, JapaneseForm
 from measures.models import Measure
 from plans.models import Department, Plan
 

@@ -86,7 +86,7 @@ class BodyMember(models.Model):
         if self.name:
             return self.name
         if self.user_id:
-            from plans.people import person_label
+            from core.people import person_label
 
             return person_label(self.user)
         return ""

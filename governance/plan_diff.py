@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.fiscal import format_fiscal_year
+from core.formulas import neutralise
 from measures.models import Indicator, Measure
 from milestones.models import Milestone
-from plans.fiscal import format_fiscal_year
-from plans.importing.parsing import neutralise
 from plans.models import Pillar, Plan
 
 

@@ -17,11 +17,11 @@ from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Su
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.fiscal import fiscal_year
+from dashboard.selectors import Filters, kpi_cards, measure_rows
 from measures.models import Measure, ProgressUpdate
 from measures.progress import OPEN, Health
 from milestones.models import Milestone
-from plans.dashboard.selectors import Filters, kpi_cards, measure_rows
-from plans.fiscal import fiscal_year
 from plans.models import Plan
 
 from .models import ROLE_ORDER, Action, AgendaItem, BodyMember, BodyRole, Decision, Meeting

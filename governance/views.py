@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from measures.views import add_validation_errors
+from core.forms import add_validation_errors
+from core.formulas import neutralise
 from plans import audit
-from plans.importing.parsing import neutralise
 from plans.models import Plan
 from plans.permissions import access_for
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from governance import selectors, services
 from governance.models import Action, AgendaItem, BodyMember, BodyRole, Decision, Meeting
 from measures.models import Measure, ProgressUpdate, WorkStatus
-from measures.selectors import work_list
 from milestones.models import Milestone
 from milestones.reminders import run_reminders
+from work.selectors import work_list
 
 from .factories import IndicatorFactory, IndicatorValueFactory, MeasureFactory, MilestoneFactory
 
