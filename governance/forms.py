@@ -32,6 +32,9 @@ class MeetingForm(JapaneseForm):
             status=Plan.Status.ARCHIVED
         )
         self.fields["attendees"].queryset = BodyMember.objects.filter(municipality_id=municipality_id)
+        current = list(self.fields["plan"].queryset.filter(status=Plan.Status.APPROVED)[:2])
+        if len(current) == 1:  # the usual case: one current plan, chosen already
+            self.fields["plan"].initial = current[0].pk
 
 
 class MinutesForm(JapaneseForm):
