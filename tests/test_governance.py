@@ -306,3 +306,21 @@ def test_meeting_material_xlsx_neutralises_formulas_and_keeps_internal_notes_int
     assert agenda[0][2] == '\'=HYPERLINK("http://x")' and "内部メモ" not in agenda[0]
     decisions = [[c.value for c in row] for row in wb.worksheets[1].iter_rows(min_row=2)]
     assert decisions[0][3] == "'@SUM(1)" and decisions[0][4] == "市民課"
+
+
+def test_the_demo_has_a_body_and_two_past_meetings_and_seeding_again_changes_nothing(db):
+    from devdata.demo import seed_demo
+    from tests.factories import ensure_national_framework
+
+    ensure_national_framework()
+    plan = seed_demo()
+    seed_demo()
+    meetings = list(Meeting.objects.filter(municipality=plan.municipality).order_by("held_on"))
+    assert [m.number for m in meetings] == [1, 2]
+    assert all(m.held_on < timezone.localdate() for m in meetings)
+    assert BodyMember.objects.filter(municipality=plan.municipality, role=BodyRole.CHIEF).count() == 1
+    assert Action.objects.filter(decision__meeting__in=meetings).count() == 3
+    second_agenda = meetings[1].agenda_items.order_by("order")
+    assert second_agenda[0].source == AgendaItem.Source.OPEN_ACTION  # the first meeting's open action leads
+    open_for_shimin = Milestone.objects.filter(governance_action__isnull=False, owner_department__code="SHI-SHIMIN")
+    assert open_for_shimin.get().is_overdue(timezone.localdate())
