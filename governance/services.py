@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures.models import Indicator, IndicatorValue, Measure
+from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate
 from measures.rollup import refresh_rollup
 from milestones.models import Milestone
 from plans.models import Department, Pillar, Plan
@@ -273,8 +273,9 @@ def _new_plan_code(plan: Plan, version: int) -> str:
 
 def revision_start(*, user: User, plan: Plan, reason: str = "", meeting: Meeting | None = None) -> PlanRevision:
     """Copy a plan (vision, pillars, measures with their national items, milestones, KPIs and their current
-    values) into a new draft version. Progress reports stay with the old version's measures; the timeline
-    finds them by code."""
+    values) into a new draft version. The progress reports follow each measure by its code, with their
+    original dates and authors, so the new version's measure shows its whole history (the old version keeps
+    its own)."""
     _require_manager(user, plan.municipality_id)
     if plan.status == Plan.Status.ARCHIVED:
         raise ValidationError(
@@ -383,6 +384,7 @@ def revision_start(*, user: User, plan: Plan, reason: str = "", meeting: Meeting
                 for v in IndicatorValue.objects.filter(indicator__plan=plan, is_current=True).order_by("id")
             ]
         )
+        _copy_progress_history(old_plan_id=plan.pk, new_plan_id=new.pk)
         refresh_rollup(plan_ids=[new.pk])
         revision = PlanRevision(
             municipality_id=plan.municipality_id,
@@ -395,6 +397,21 @@ def revision_start(*, user: User, plan: Plan, reason: str = "", meeting: Meeting
         revision.full_clean()
         revision.save()
     return revision
+
+
+def _copy_progress_history(*, old_plan_id: int, new_plan_id: int) -> None:
+    """Append-only reports are copied as they were (dates included), matched by measure code, in one INSERT …
+    SELECT: a city plan has tens of thousands of them."""
+    table = ProgressUpdate._meta.db_table
+    measures = Measure._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (measure_id, author_id, created_at, status, percent_done, comment, is_internal, "
+            f"import_run_id) SELECT nm.id, pu.author_id, pu.created_at, pu.status, pu.percent_done, pu.comment, "
+            f"pu.is_internal, pu.import_run_id FROM {table} pu JOIN {measures} om ON om.id = pu.measure_id "
+            f"JOIN {measures} nm ON nm.code = om.code AND nm.plan_id = %s WHERE om.plan_id = %s ORDER BY pu.id",
+            [new_plan_id, old_plan_id],
+        )
 
 
 def revision_approve(*, user: User, revision: PlanRevision) -> PlanRevision:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import add_validation_errors
 from core.formulas import neutralise
 from plans import audit
-from plans.models import Plan
+from plans.models import Municipality, Plan
 from plans.permissions import access_for
 
 from . import selectors, services
@@ -69,16 +71,27 @@ def _get_revision_for_user(request: HttpRequest, pk: int) -> PlanRevision:
 # --- 推進体制 -------------------------------------------------------------------------------------------
 
 
-@login_required
 @require_GET
 def body(request: HttpRequest) -> HttpResponse:
-    municipality_id = _municipality_id(request)
+    """The 推進体制. Public in public mode (PUBLIC_DASHBOARD), like the dashboards: ?muni=団体コード picks the
+    municipality; anonymous visitors, council members and viewers see only the names marked public."""
+    if request.user.is_authenticated:
+        municipality_id = _municipality_id(request)
+    elif settings.PUBLIC_DASHBOARD:
+        muni = Municipality.objects.filter(plans__status=Plan.Status.APPROVED)
+        if request.GET.get("muni", "").strip():
+            muni = muni.filter(code=request.GET["muni"].strip())
+        municipality_id = muni.order_by("code").values_list("id", flat=True).first()
+        if municipality_id is None:
+            raise Http404
+    else:
+        return redirect_to_login(request.get_full_path())
     return render(
         request,
         "governance/body.html",
         {
             "groups": selectors.body_roster(municipality_id=municipality_id),
-            "show_all_names": sees_internal(request.user),
+            "show_all_names": request.user.is_authenticated and sees_internal(request.user),
             "can_manage": may_manage(request.user, municipality_id),
         },
     )

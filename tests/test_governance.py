@@ -324,3 +324,16 @@ def test_the_demo_has_a_body_and_two_past_meetings_and_seeding_again_changes_not
     assert second_agenda[0].source == AgendaItem.Source.OPEN_ACTION  # the first meeting's open action leads
     open_for_shimin = Milestone.objects.filter(governance_action__isnull=False, owner_department__code="SHI-SHIMIN")
     assert open_for_shimin.get().is_overdue(timezone.localdate())
+
+
+def test_the_body_is_public_in_public_mode_with_public_names_only(city, settings):
+    BodyMember.objects.create(
+        municipality=city.city, role=BodyRole.CHIEF, name="桜井 太郎", position="市長", name_is_public=True
+    )
+    BodyMember.objects.create(municipality=city.city, role=BodyRole.CIO_ADVISER, name="外部 花子")
+    client = Client()
+    assert client.get(reverse("governance:body"))["Location"].startswith(reverse("login"))
+    settings.PUBLIC_DASHBOARD = True
+    page = client.get(reverse("governance:body"), {"muni": city.city.code}).content.decode()
+    assert "桜井 太郎" in page and "外部 花子" not in page and "CIO補佐官" in page
+    assert client.get(reverse("governance:body"), {"muni": "999999"}).status_code == 404

@@ -130,7 +130,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
         "api:indicatorvalue-detail")},
     # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
     # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
-    "governance:body": read_page(staff_other_city=(200, 405)),
+    "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
     "governance:meetings": read_page(staff_other_city=(200, 405)),
     "governance:meeting": read_page(),
     "governance:meeting_print": read_page(),

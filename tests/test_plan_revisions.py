@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 
 import pytest
@@ -10,12 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from governance import services
 from governance.models import PlanRevision
 from governance.plan_diff import Change, plan_diff
-from measures.models import Indicator, IndicatorValue, Measure
+from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate
 from milestones.models import Milestone
 from plans.models import Pillar, Plan
 
@@ -51,6 +53,19 @@ def test_a_revision_copies_the_plan_and_a_fresh_copy_has_no_differences(plan):
     assert Indicator.objects.get(plan=new).code == "K01"
     assert IndicatorValue.objects.get(indicator__plan=new).value == 40
     assert plan_diff(old=plan.plan, new=new) == []
+
+
+def test_progress_history_follows_the_measure_into_the_new_version(plan):
+    first = ProgressUpdate.objects.create(
+        measure=plan.measure, author=plan.alice, status="in_progress", percent_done=30, comment="要件定義に着手"
+    )
+    ProgressUpdate.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(days=200))
+    ProgressUpdate.objects.create(measure=plan.measure, author=plan.alice, status="in_progress", percent_done=60)
+    new = services.revision_start(user=plan.admin, plan=plan.plan).new_plan
+    copied = list(ProgressUpdate.objects.filter(measure__plan=new, measure__code="M01").order_by("created_at"))
+    assert [(u.percent_done, u.author) for u in copied] == [(30, plan.alice), (60, plan.alice)]
+    assert copied[0].created_at == ProgressUpdate.objects.get(pk=first.pk).created_at  # its own date, not today
+    assert plan.measure.progress_updates.count() == 2  # the old version keeps its history
 
 
 def test_the_shinkyu_table_lists_exactly_a_changed_title_and_a_removed_milestone(plan):
