@@ -337,3 +337,34 @@ def test_the_body_is_public_in_public_mode_with_public_names_only(city, settings
     page = client.get(reverse("governance:body"), {"muni": city.city.code}).content.decode()
     assert "桜井 太郎" in page and "外部 花子" not in page and "CIO補佐官" in page
     assert client.get(reverse("governance:body"), {"muni": "999999"}).status_code == 404
+
+
+def test_meeting_material_and_roster_read_in_a_fixed_number_of_queries(city, django_assert_max_num_queries):
+    for n in range(3):
+        BodyMember.objects.create(municipality=city.city, role=BodyRole.MEMBER, name=f"部長{n}", department=city.shimin)
+    city.meeting.attendees.set(BodyMember.objects.all())
+    keys = [p.key for p in selectors.agenda_proposals(meeting=city.meeting)]
+    items = services.agenda_accept(user=city.admin, meeting=city.meeting, keys=keys)
+    for item in items:
+        services.decision_record(
+            user=city.admin,
+            meeting=city.meeting,
+            agenda_item=item,
+            text="決定",
+            actions=[services.ActionSpec(title="対応", owner_department=city.shimin, due_date=dt.date(2026, 12, 1))]
+            * 2,
+        )
+    with django_assert_max_num_queries(5):
+        material = selectors.meeting_material(meeting_id=city.meeting.pk)
+        rows = [(i.title, i.measure and i.measure.code) for i in material.agenda_items.all()]
+        actions = [
+            (a.milestone.title, a.milestone.owner_department.name, a.milestone.measure.code)
+            for d in material.decisions.all()
+            for a in d.actions.all()
+        ]
+        attendees = [(a.display_name, a.department and a.department.name) for a in material.attendees.all()]
+    assert len(rows) == len(items) and len(actions) == 2 * len(items) and len(attendees) == 3
+    with django_assert_max_num_queries(1):
+        groups = selectors.body_roster(municipality_id=city.city.pk)
+        names = [m.display_name for g in groups for m in g.members]
+    assert names == ["部長0", "部長1", "部長2"]

@@ -190,3 +190,12 @@ def test_the_revision_page_shows_a_clear_message_when_approval_is_refused(plan):
     client.force_login(plan.admin)
     response = client.post(reverse("governance:revision_approve", kwargs={"pk": first.pk}), follow=True)
     assert "この改定案はすでに承認済みです。" in response.content.decode()
+
+
+def test_the_shinkyu_table_reads_both_plans_in_a_fixed_number_of_queries(plan, django_assert_max_num_queries):
+    new = services.revision_start(user=plan.admin, plan=plan.plan).new_plan
+    for n in range(10):
+        MilestoneFactory(measure=Measure.objects.get(plan=new, code="M01"), code=f"NEW-{n}")
+    with django_assert_max_num_queries(12):
+        rows = plan_diff(old=plan.plan, new=new)
+    assert len(rows) == 10 and all(r.change == Change.ADDED for r in rows)
