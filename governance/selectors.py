@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.fiscal import fiscal_year
 from dashboard.selectors import Filters, kpi_cards, measure_rows
 from measures.models import Measure, ProgressUpdate
-from measures.progress import OPEN, Health
+from measures.progress import Health, open_q
 from milestones.models import Milestone
 from plans.models import Plan
 
@@ -85,7 +85,7 @@ def open_actions(
 ) -> QuerySet:
     """Actions whose milestone is still open, oldest meeting first (decided before `before`, if given)."""
     qs = (
-        Action.objects.filter(decision__meeting__municipality_id=municipality_id, milestone__status__in=OPEN)
+        Action.objects.filter(open_q("milestone"), decision__meeting__municipality_id=municipality_id)
         .select_related("decision__meeting", "milestone__owner_department", "milestone__measure")
         .order_by("decision__meeting__held_on", "milestone__due_date", "id")
     )
@@ -251,8 +251,8 @@ def propose_past_national_deadline(ctx: ProposalContext) -> list[Proposal]:
     """Open milestones due after the national deadline of one of their measure's items (same edition)."""
     milestones = (
         Milestone.objects.filter(
+            open_q(),
             plan=ctx.plan,
-            status__in=OPEN,
             measure__national_items__edition_id=ctx.plan.edition_id,
             measure__national_items__national_deadline__lt=F("due_date"),
         )
