@@ -2,12 +2,19 @@
 (plans.admin_scoping). Decisions that create actions go through the meeting page (the service creates the
 milestones); the admin shows them."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from importing.reading import ImportFileError, check_size, max_bytes
 from plans.admin_scoping import MunicipalityScopedAdmin
 from plans.permissions import access_for
 
+from .body_import import SHEET, body_import, body_workbook
 from .models import Action, AgendaItem, BodyMember, Decision, Meeting, PlanRevision
 from .permissions import may_manage
 
@@ -52,12 +59,69 @@ class BodyMemberAdmin(GovernanceScopedAdmin):
     list_filter = ("role", "is_external")
     search_fields = ("name", "position", "user__username")
     list_select_related = ("department", "user__membership")
-    autocomplete_fields = ()
+    change_list_template = "admin/governance/bodymember/change_list.html"
 
     def save_model(self, request, obj, form, change):
         if not change and not access_for(request.user).is_superuser:
             obj.municipality_id = access_for(request.user).municipality_id
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        urls = [
+            path("sheet/import/", self.admin_site.admin_view(self.import_sheet), name="governance_bodymember_import"),
+            path("sheet/export/", self.admin_site.admin_view(self.export_sheet), name="governance_bodymember_export"),
+        ]
+        return urls + super().get_urls()
+
+    def _municipality_id(self, request) -> int:
+        access = access_for(request.user)
+        if access.municipality_id is None or not may_manage(request.user, access.municipality_id):
+            raise PermissionDenied
+        return access.municipality_id
+
+    def import_sheet(self, request):
+        """Upload a 「推進体制」 sheet (.xlsx, or CSV): every row is checked first; all rows or none are written."""
+        municipality_id = self._municipality_id(request)
+        form = BodySheetForm(request.POST or None, request.FILES or None)
+        result, error = None, None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                check_size(upload.size)
+                result = body_import(
+                    user=request.user,
+                    municipality_id=municipality_id,
+                    data=upload.read(max_bytes() + 1),
+                    file_name=upload.name,
+                )
+            except (ValidationError, ImportFileError) as exc:
+                error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return TemplateResponse(
+            request,
+            "admin/governance/bodymember/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "result": result,
+                "error": error,
+                "title": _("推進体制をExcelから取り込む"),
+                "sheet": SHEET,
+            },
+        )
+
+    def export_sheet(self, request):
+        municipality_id = self._municipality_id(request)
+        response = HttpResponse(
+            body_workbook(municipality_id=municipality_id),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''%E6%8E%A8%E9%80%B2%E4%BD%93%E5%88%B6.xlsx"
+        return response
+
+
+class BodySheetForm(forms.Form):
+    file = forms.FileField(label=_("ファイル（.xlsx または .csv）"))
 
 
 class AgendaItemInline(admin.TabularInline):
