@@ -199,3 +199,31 @@ def test_the_shinkyu_table_reads_both_plans_in_a_fixed_number_of_queries(plan, d
     with django_assert_max_num_queries(12):
         rows = plan_diff(old=plan.plan, new=new)
     assert len(rows) == 10 and all(r.change == Change.ADDED for r in rows)
+
+
+def test_a_pending_revision_is_not_worked_on_twice_and_an_archived_plan_leaves_the_work_list(plan, settings):
+    import datetime as dt
+
+    from django.core import mail
+
+    from milestones.reminders import run_reminders
+    from work.selectors import work_list
+
+    settings.REMINDER_STALE_DAYS = 0
+    plan.joho.email = "joho@example.jp"
+    plan.joho.save()
+    Milestone.objects.filter(plan=plan.plan, code="M01-2").update(due_date=dt.date(2026, 12, 1))
+    revision = services.revision_start(user=plan.admin, plan=plan.plan)
+    today = dt.date(2026, 11, 24)
+
+    def codes() -> list[tuple[str, int]]:
+        return sorted(
+            (r.milestone.code, r.milestone.plan_id) for r in work_list(user=plan.alice, today=today).milestones
+        )
+
+    assert codes() == [("M01-1", plan.plan.pk), ("M01-2", plan.plan.pk)]  # the draft's copies are not listed
+    run_reminders(run_date=today, inline=True)
+    body = mail.outbox[0].body
+    assert body.count("M01-2") == 1  # reminded once, not once per version
+    services.revision_approve(user=plan.admin, revision=revision)
+    assert codes() == [("M01-1", revision.new_plan.pk), ("M01-2", revision.new_plan.pk)]
