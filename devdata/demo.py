@@ -288,8 +288,9 @@ BODY = [
 def _seed_governance(
     municipality: Municipality, plan: Plan, departments: dict[str, Department], users: dict[str, User], today: dt.date
 ) -> None:
-    """The 推進体制 and two past 本部会議 whose decisions created actions (milestones): one open and overdue for
-    市民課, one done, one due soon for 情報政策課. Seeded once: a demo with meetings is left as it is."""
+    """The 推進体制 and two past 本部会議 whose decisions created actions (milestones under M03 and M15): one open
+    and overdue for 市民課, one done, one due soon for 情報政策課. Seeded once: a demo with meetings is left as
+    it is."""
     from governance import services as governance
     from governance.models import BodyMember, Meeting
     from governance.selectors import agenda_proposals
@@ -341,11 +342,13 @@ def _seed_governance(
                 title="オンライン化する手続の優先順位表の作成",
                 owner_department=departments["SHI-SHIMIN"],
                 due_date=today - dt.timedelta(days=30),
+                measure=Measure.objects.get(plan=plan, code="M03"),
             ),
             governance.ActionSpec(
                 title="職員向けDX研修の日程調整",
                 owner_department=departments["SOM-JOHO"],
                 due_date=today - dt.timedelta(days=60),
+                measure=Measure.objects.get(plan=plan, code="M15"),
             ),
         ],
     )
@@ -376,6 +379,7 @@ def _seed_governance(
                 title="施策の柱の見直し案の作成",
                 owner_department=departments["SOM-JOHO"],
                 due_date=today + dt.timedelta(days=20),
+                measure=Measure.objects.get(plan=plan, code="M15"),
             )
         ],
     )

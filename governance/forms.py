@@ -92,7 +92,7 @@ class DecisionForm(JapaneseForm):
                 label=_("対応事項%(n)s: 関連する施策") % {"n": n},
                 queryset=measures,
                 required=False,
-                help_text=_("空欄なら「本部会議の決定事項」に入ります"),
+                help_text=_("空欄なら議題の施策、議題に施策がなければ「本部会議の決定事項」に入ります"),
             )
 
     def action_rows(self) -> list[dict]:

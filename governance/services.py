@@ -215,7 +215,7 @@ def decision_record(
     actions: list[ActionSpec] | None = None,
 ) -> Decision:
     """Record a decision of the meeting; each action becomes a milestone (owner department, due date, under
-    the linked measure or the plan's 「本部会議の決定事項」), so it is on /work/, in the reminders, on the
+    the linked measure, else the agenda item's measure, else the plan's 「本部会議の決定事項」), so it is on /work/, in the reminders, on the
     dashboards and in the history like any other."""
     _require_manager(user, meeting.municipality_id)
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
@@ -234,8 +234,10 @@ def decision_record(
     with transaction.atomic():
         decision.save()
         for spec in actions:
-            measure = spec.measure or decisions_measure(
-                plan=meeting.plan, owner=_secretariat_department(meeting, spec.owner_department)
+            measure = (
+                spec.measure
+                or (agenda_item.measure if agenda_item is not None and agenda_item.measure_id else None)
+                or decisions_measure(plan=meeting.plan, owner=_secretariat_department(meeting, spec.owner_department))
             )
             n = Milestone.objects.filter(plan_id=meeting.plan_id, code__startswith=f"HQ{meeting.pk}-").count() + 1
             milestone = Milestone(

@@ -100,7 +100,7 @@ def test_a_decision_creates_a_milestone_for_the_owner_department(city):
     )
     ms = decision.actions.get().milestone
     assert (ms.owner_department, ms.due_date, ms.status) == (city.shimin, dt.date(2026, 12, 1), "not_started")
-    assert ms.measure.code == selectors.DECISIONS_MEASURE_CODE  # no measure given: the plan's decisions measure
+    assert ms.measure == city.late  # no measure given: the agenda item's
     assert ms.history.first().history_user == city.admin  # in the history, by whom
     mine = work_list(user=city.bob, today=MEETING_DAY)
     assert ms.pk in {row.milestone.pk for row in mine.milestones}  # 市民課 staff see it on /work/
@@ -114,6 +114,19 @@ def test_a_decision_creates_a_milestone_for_the_owner_department(city):
     )
     assert response.status_code == 302
     assert Milestone.objects.get(pk=ms.pk).status == "in_progress"
+
+
+def test_an_action_with_neither_measure_nor_agenda_item_goes_under_the_decisions_measure(city):
+    BodyMember.objects.create(municipality=city.city, role=BodyRole.SECRETARIAT, name="事務局", department=city.joho)
+    decision = services.decision_record(
+        user=city.admin,
+        meeting=city.meeting,
+        text="研修を行う",
+        actions=[services.ActionSpec(title="職員研修", owner_department=city.shimin, due_date=dt.date(2026, 12, 1))],
+    )
+    ms = decision.actions.get().milestone
+    assert ms.measure.code == selectors.DECISIONS_MEASURE_CODE and ms.measure.title == "本部会議の決定事項"
+    assert ms.measure.owner_department == city.joho and ms.owner_department == city.shimin  # 事務局 owns the measure
 
 
 def test_an_action_with_a_measure_goes_under_that_measure(city):
