@@ -381,3 +381,19 @@ def test_meeting_material_and_roster_read_in_a_fixed_number_of_queries(city, dja
         groups = selectors.body_roster(municipality_id=city.city.pk)
         names = [m.display_name for g in groups for m in g.members]
     assert names == ["部長0", "部長1", "部長2"]
+
+
+def test_the_admin_shows_only_the_own_municipalitys_governance_records(city):
+    other = Meeting.objects.create(municipality=city.other_city, plan=city.other_plan, number=99, held_on=MEETING_DAY)
+    BodyMember.objects.create(municipality=city.other_city, role=BodyRole.CHIEF, name="他市 市長")
+    BodyMember.objects.create(municipality=city.city, role=BodyRole.CHIEF, name="桜井 太郎")
+    client = Client()
+    client.force_login(city.admin)
+    page = client.get(reverse("admin:governance_bodymember_changelist")).content.decode()
+    assert "桜井 太郎" in page and "他市 市長" not in page
+    meetings = client.get(reverse("admin:governance_meeting_changelist")).content.decode()
+    assert f"/admin/governance/meeting/{city.meeting.pk}/change/" in meetings
+    assert f"/admin/governance/meeting/{other.pk}/change/" not in meetings
+    assert client.get(reverse("admin:governance_meeting_change", args=[other.pk])).status_code == 302  # not found
+    form = client.get(reverse("admin:governance_meeting_change", args=[city.meeting.pk])).content.decode()
+    assert city.plan.title in form and city.other_plan.title not in form
