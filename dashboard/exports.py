@@ -57,10 +57,12 @@ def milestone_table(name: str, title: str, milestones: Sequence) -> Table:
 
 def measure_table(name: str, title: str, rows) -> Table:
     headers = [_("施策コード"), _("施策"), _("担当部署"), _("国の取組事項（番号）"), _("進捗率（%）"), _("状況"),
-               _("完了したマイルストーン"), _("マイルストーン数"), _("期限超過のマイルストーン")]
+               _("完了したマイルストーン"), _("マイルストーン数"), _("期限超過のマイルストーン"),
+               _("自己評価（最新報告の状況）"), _("自己評価（最新報告の進捗率）"), _("自己評価と工程に差異")]
     return Table(name, title, headers, [
         [r.code, r.title, r.department, " ".join(str(n) for n in r.item_numbers), r.percent, r.health_label,
-         r.ms_done, r.ms_total, r.ms_overdue] for r in rows])
+         r.ms_done, r.ms_total, r.ms_overdue, r.latest_status_label, r.latest_percent,
+         r.discrepancy.explanation] for r in rows])
 
 
 def kpi_table(name: str, title: str, cards) -> Table:

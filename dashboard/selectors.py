@@ -22,16 +22,20 @@ from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
 from measures.progress import (
     DUE_SOON_DAYS,
     GRADE_RULE,
+    NO_DISCREPANCY,
     OPEN,
+    Discrepancy,
     Health,
     ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
+    discrepancy_of_annotated,
     group_health,
     group_ratio,
     health_of_annotated,
     measure_weight,
     ratio_of_annotated,
+    status_label,
 )
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
@@ -81,6 +85,12 @@ class MeasureRow(ShowsProgress):
     health: str
     latest_percent: int | None
     kpi_behind: bool = False
+    latest_status: str | None = None
+    discrepancy: Discrepancy = NO_DISCREPANCY
+
+    @property
+    def latest_status_label(self) -> str:
+        return status_label(self.latest_status)
 
 
 @dataclass
@@ -231,7 +241,7 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
             department=m.owner_department.name, pillar_id=m.pillar_id, item_numbers=items.get(m.id, []),
             ms_total=m.ms_total, ms_done=m.ms_done, ms_overdue=m.ms_overdue, ratio=ratio_of_annotated(m),
             weight=measure_weight(m.ms_total), health=health, latest_percent=m.latest_percent,
-            kpi_behind=m.id in behind))
+            kpi_behind=m.id in behind, latest_status=m.latest_status, discrepancy=discrepancy_of_annotated(m)))
     return rows
 
 
