@@ -117,7 +117,11 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
         report = run_reminders(run_date=run_date, dry_run=True, municipality_id=municipality_id)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta,
                    "title": _("次回の通知プレビュー"), "run_date_label": format_wareki(run_date, weekday=True),
-                   "digests": preview(report.digests), "today_is_business_day": is_business_day(today)}
+                   "digests": preview(report.digests, run_date=run_date),
+                   "today_is_business_day": is_business_day(today),
+                   "today_label": format_wareki(today, weekday=True),
+                   "next_business_day_label": format_wareki(next_business_day(today), weekday=True),
+                   "send_time": settings.REMINDER_SEND_TIME}
         return TemplateResponse(request, "admin/milestones/reminderlog/preview.html", context)
 
     def send_now_view(self, request: HttpRequest) -> HttpResponse:
