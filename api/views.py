@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from dashboard.selectors import Filters, plan_overview
 from measures.models import IndicatorValue, Measure
 from milestones.models import Milestone
+from milestones.selectors import with_slippage
 from plans.models import Plan
 from plans.permissions import access_for
 
@@ -110,7 +111,7 @@ class MilestoneViewSet(_PlanScoped):
     serializer_class = s.MilestoneSerializer
 
     def get_queryset(self):
-        return self.scoped(Milestone.objects.select_related("measure", "owner_department")
+        return self.scoped(with_slippage(Milestone.objects.select_related("measure", "owner_department"))
                            .order_by("plan_id", "due_date", "code", "id"))
 
 
