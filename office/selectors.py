@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from measures.models import Measure, ProgressUpdate
@@ -131,7 +131,7 @@ def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
         measure_id=OuterRef("measure_id"), created_at__date__gte=OuterRef("due_date")
     )
     unreported = list(
-        open_ms.filter(due_date__lt=today, updated_at__date__lt=F("due_date"))
+        open_ms.filter(due_date__lt=today)
         .annotate(reported=Exists(reported_since_due))
         .filter(reported=False)
         .select_related("measure")
@@ -174,7 +174,7 @@ def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
         Warning(
             "overdue_unreported",
             _("期限を過ぎても報告のないマイルストーン"),
-            _("期限後にマイルストーンの更新も施策の進捗報告もありません。"),
+            _("期限を過ぎて未完了なのに、期限の日から後に施策の進捗報告がありません。"),
             len(unreported),
             milestone_rows(unreported),
         ),

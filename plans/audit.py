@@ -8,6 +8,7 @@ recorded by the signal receivers below, connected in PlansConfig.ready(). Passwo
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 
@@ -17,6 +18,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
+from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
 from .models import AuditEvent, Membership
@@ -150,6 +152,10 @@ _SKIPPED_FIELDS = {"updated_at", "version", "updated_by", "sort_order"}
 
 
 def _json_value(value):
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%Y/%m/%d %H:%M:%S} JST"  # the log reads in Japanese time
+    if isinstance(value, dt.date):
+        return f"{value:%Y/%m/%d}"
     return value if isinstance(value, (int, float, bool, type(None))) else str(value)
 
 

@@ -48,9 +48,18 @@ def test_a_new_milestone_keeps_its_first_due_date_as_baseline(ms):
 
 
 def test_milestones_created_in_bulk_get_a_baseline_too(cast):
-    [made] = Milestone.objects.bulk_create([Milestone(measure=cast.measure, plan=cast.plan, code="BULK", title="一括",
-                                                      due_date=dt.date(2027, 2, 1),
-                                                      owner_department=cast.joho)])
+    [made] = Milestone.objects.bulk_create(
+        [
+            Milestone(
+                measure=cast.measure,
+                plan=cast.plan,
+                code="BULK",
+                title="一括",
+                due_date=dt.date(2027, 2, 1),
+                owner_department=cast.joho,
+            )
+        ]
+    )
     assert Milestone.objects.get(pk=made.pk).baseline_due_date == dt.date(2027, 2, 1)
 
 
@@ -63,8 +72,11 @@ def test_an_approved_request_moves_the_due_date_and_keeps_the_baseline_and_histo
     version = Milestone.objects.get(pk=ms.pk).version
     due_date_change_decide(change=change, user=cast.admin, approve=True, comment="やむを得ない", today=TODAY)
     moved = Milestone.objects.get(pk=ms.pk)
-    assert (moved.due_date, moved.baseline_due_date, moved.slip_days) == (dt.date(2027, 1, 29),
-                                                                           dt.date(2026, 11, 27), 63)
+    assert (moved.due_date, moved.baseline_due_date, moved.slip_days) == (
+        dt.date(2027, 1, 29),
+        dt.date(2026, 11, 27),
+        63,
+    )
     assert moved.version == version + 1
     latest = moved.history.first()
     assert latest.due_date == dt.date(2027, 1, 29) and latest.prev_record.due_date == dt.date(2026, 11, 27)
@@ -99,10 +111,13 @@ def test_only_the_office_decides(cast, ms):
 # --- bad input: a clear Japanese message, nothing written ------------------------------------------
 
 
-@pytest.mark.parametrize("date, field, message", [
-    (dt.date(2026, 11, 19), "requested_due_date", "過去の日付"),
-    (dt.date(2026, 11, 27), "requested_due_date", "現在の期限と同じ"),
-])
+@pytest.mark.parametrize(
+    "date, field, message",
+    [
+        (dt.date(2026, 11, 19), "requested_due_date", "過去の日付"),
+        (dt.date(2026, 11, 27), "requested_due_date", "現在の期限と同じ"),
+    ],
+)
 def test_bad_dates_are_refused(cast, ms, date, field, message):
     with pytest.raises(ValidationError) as exc:
         _ask(ms, cast.alice, date=date)
@@ -142,8 +157,9 @@ def test_a_second_pending_request_is_refused(cast, ms):
 def test_the_form_shows_the_message_beside_the_field_and_writes_nothing(client, cast, ms):
     client.force_login(cast.alice)
     with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("milestones:request_due_date", args=[ms.pk]),
-                               {"requested_due_date": "R8.11.1", "reason": "遅れ"})
+        response = client.post(
+            reverse("milestones:request_due_date", args=[ms.pk]), {"requested_due_date": "R8.11.1", "reason": "遅れ"}
+        )
     assert response.status_code == 400
     assert "過去の日付は指定できません" in response.content.decode()
     assert not DueDateChangeRequest.objects.exists()
@@ -157,16 +173,28 @@ def test_a_staff_save_from_a_form_opened_before_the_approval_gets_a_conflict(cas
     change = _ask(ms, cast.alice)
     due_date_change_decide(change=change, user=cast.admin, approve=True, comment="", today=TODAY)
     with pytest.raises(MilestoneConflict):
-        milestone_update(milestone=seen, user=cast.alice, status="in_progress", completed_on=None, comment="",
-                         expected_version=seen.version)
+        milestone_update(
+            milestone=seen,
+            user=cast.alice,
+            status="in_progress",
+            completed_on=None,
+            comment="",
+            expected_version=seen.version,
+        )
     assert Milestone.objects.get(pk=ms.pk).due_date == dt.date(2027, 1, 29)  # the approval is not undone
 
 
 def test_an_approval_after_a_staff_save_keeps_what_the_staff_saved(cast, ms):
     change = _ask(ms, cast.alice)
     seen = Milestone.objects.get(pk=ms.pk)
-    milestone_update(milestone=seen, user=cast.alice, status="in_progress", completed_on=None, comment="着手",
-                     expected_version=seen.version)
+    milestone_update(
+        milestone=seen,
+        user=cast.alice,
+        status="in_progress",
+        completed_on=None,
+        comment="着手",
+        expected_version=seen.version,
+    )
     due_date_change_decide(change=change, user=cast.admin, approve=True, comment="", today=TODAY)
     now = Milestone.objects.get(pk=ms.pk)
     assert (now.status, now.comment, now.due_date) == ("in_progress", "着手", dt.date(2027, 1, 29))
@@ -207,7 +235,11 @@ def test_the_api_has_the_baseline_and_the_due_date(client, cast, moved):
     rows = client.get(reverse("api:milestone-list"), {"plan": cast.plan.pk}).json()["results"]
     row = next(r for r in rows if r["code"] == "MIG")
     assert (row["baseline_due_date"], row["due_date"], row["due_date_slip_days"], row["due_date_changes"]) == (
-        "2026-11-27", "2027-01-29", 63, 1)
+        "2026-11-27",
+        "2027-01-29",
+        63,
+        1,
+    )
 
 
 def test_the_export_has_the_slippage_and_the_reason(client, cast, moved):
@@ -218,7 +250,11 @@ def test_the_export_has_the_slippage_and_the_reason(client, cast, moved):
     row = next(r for r in rows if r and r[0] == "MIG")
     record = dict(zip(header, row, strict=True))
     assert (record["当初期限"], record["期限"], record["期限の変更（日）"], record["期限の変更回数"]) == (
-        "2026-11-27", "2027-01-29", "63", "1")
+        "2026-11-27",
+        "2027-01-29",
+        "63",
+        "1",
+    )
     assert "ベンダーの納期遅れ" in record["期限の変更理由"]
 
 
