@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from measures.models import Measure, ProgressUpdate
 from measures.progress import (
-    OPEN,
     Discrepancy,
     ShowsProgress,
     annotate_measure_progress,
@@ -22,6 +21,7 @@ from measures.progress import (
     group_ratio,
     health_of_annotated,
     measure_weight,
+    overdue_q,
     ratio_of_annotated,
 )
 from measures.selectors import indicator_prefetch, kpi_rows
@@ -126,12 +126,11 @@ def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
     )
     no_owner = [m for m in measures if m.owner_department_id not in staffed]
 
-    open_ms = Milestone.objects.filter(plan__municipality_id=municipality_id, status__in=OPEN)
     reported_since_due = ProgressUpdate.objects.filter(
         measure_id=OuterRef("measure_id"), created_at__date__gte=OuterRef("due_date")
     )
     unreported = list(
-        open_ms.filter(due_date__lt=today)
+        Milestone.objects.filter(overdue_q(today), plan__municipality_id=municipality_id)
         .annotate(reported=Exists(reported_since_due))
         .filter(reported=False)
         .select_related("measure")
@@ -143,7 +142,9 @@ def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
         .values("id")
     )
     imported_overdue = list(
-        open_ms.filter(due_date__lt=today, pk__in=imported_ids).select_related("measure").order_by("due_date", "code")
+        Milestone.objects.filter(overdue_q(today), plan__municipality_id=municipality_id, pk__in=imported_ids)
+        .select_related("measure")
+        .order_by("due_date", "code")
     )
     pending = list(pending_requests(municipality_id=municipality_id))
 

@@ -14,7 +14,6 @@ from core.fiscal import fiscal_year_bounds
 from core.people import person_label
 from measures.models import Measure, ProgressUpdate
 from measures.progress import (
-    DUE_SOON_DAYS,
     NO_DISCREPANCY,
     OPEN,
     Discrepancy,
@@ -23,6 +22,7 @@ from measures.progress import (
     annotate_measure_progress,
     discrepancy_of_annotated,
     health_of_annotated,
+    milestone_urgency,
     ratio_of_annotated,
     status_label,
 )
@@ -82,16 +82,6 @@ class WorkList:
     milestones: list[MilestoneRow] = field(default_factory=list)
 
 
-def _milestone_urgency(ms: Milestone, today: dt.date) -> str:
-    if ms.status not in OPEN:
-        return "closed"
-    if ms.due_date < today:
-        return "overdue"
-    if ms.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS):
-        return "soon"
-    return "later"
-
-
 _URGENCY_ORDER = {"overdue": 0, "soon": 1, "later": 2, "closed": 3}
 
 
@@ -147,7 +137,7 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
     far = dt.date.max
     result.measures.sort(key=lambda r: (Health.ORDER.index(r.health), r.next_due or far, r.measure.code))
 
-    rows = [MilestoneRow(milestone=ms, urgency=_milestone_urgency(ms, today)) for ms in
+    rows = [MilestoneRow(milestone=ms, urgency=milestone_urgency(ms.status, ms.due_date, today)) for ms in
             ms_qs.select_related("measure", "owner_department", "updated_by__membership")]
     rows.sort(key=lambda r: (_URGENCY_ORDER[r.urgency], r.milestone.due_date, r.milestone.code))
     result.milestones = rows
