@@ -117,3 +117,23 @@ def test_the_measure_page_labels_and_dates_the_self_assessment(client, disagreei
     assert "担当部署の自己評価（最新の進捗報告）" in html
     assert "報告の進捗率60%と工程の0%の差が20ポイント超" in html
     assert "期限超過のマイルストーンが1件" in html
+
+
+def test_the_demo_tells_one_story_with_a_single_explained_discrepancy(settings):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from devdata.demo import OPTIMISTIC_MEASURE
+    from measures.models import Measure
+    from measures.progress import annotate_measure_progress, discrepancy_of_annotated
+    from milestones.models import DueDateChangeRequest, Milestone
+
+    settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
+    call_command("seed_demo", stdout=io.StringIO())
+    measures = annotate_measure_progress(Measure.objects.all(), today=timezone.localdate())
+    assert [m.code for m in measures if discrepancy_of_annotated(m)] == [OPTIMISTIC_MEASURE]
+    assert DueDateChangeRequest.objects.filter(state="pending").count() == 1
+    moved = Milestone.objects.get(code="M01-4")
+    assert moved.slip_days == 45 and moved.due_date_requests.get().state == "approved"
