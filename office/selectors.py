@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from measures.models import Measure, ProgressUpdate
@@ -27,7 +27,7 @@ from measures.progress import (
 from measures.selectors import indicator_prefetch, kpi_rows
 from milestones.models import Milestone
 from milestones.selectors import pending_requests
-from milestones.timeline import IMPORT_MARKERS
+from plans.imports import import_reason_q
 from plans.models import Membership, Plan
 
 LIST_LIMIT = 20  # rows shown per warning; the count is always the full one
@@ -77,13 +77,6 @@ def _measures(municipality_id: int, today: dt.date) -> list[Measure]:
         .order_by("plan_id", "sort_order", "code")
     )
     return list(qs)
-
-
-def _import_filter() -> Q:
-    q = Q()
-    for marker in IMPORT_MARKERS:
-        q |= Q(history_change_reason__icontains=marker)
-    return q
 
 
 def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
@@ -138,7 +131,7 @@ def office_home(*, municipality_id: int, today: dt.date) -> OfficeHome:
     )
     imported_ids = (
         Milestone.history.filter(plan__municipality_id=municipality_id, history_type="+")
-        .filter(_import_filter())
+        .filter(import_reason_q())
         .values("id")
     )
     imported_overdue = list(

@@ -44,7 +44,7 @@ def messy(cast):
         milestone=ms, user=cast.alice, requested_due_date=dt.date(2027, 1, 15), reason="入札不調", today=TODAY
     )
     imported = Milestone(measure=cast.measure, code="IMP", title="取込済み", due_date=dt.date(2026, 9, 1))
-    imported._change_reason = "Excelインポート #1"
+    imported._change_reason = "インポート #1 (plan.xlsx)"
     imported.save()
     return cast
 
