@@ -271,3 +271,20 @@ def test_the_reminder_stages_start_again_from_the_new_date(cast, ms):
     assert (log.due_date, log.stage) == (dt.date(2026, 12, 18), "before_30")
     body = next(m.body for m in mail.outbox if "データ移行" in m.body)
     assert "あと24日" in body and reverse("milestones:update", args=[ms.pk]) in body
+
+
+def test_an_import_sets_the_baseline_once_and_a_reimport_with_a_new_date_keeps_it(cast):
+    from importing import services as importing
+
+    from .import_workbooks import realistic_sheets, xlsx
+
+    sheets = realistic_sheets(1)
+    importing.plan_import(plan=cast.plan, data=xlsx(sheets), file_name="p.xlsx", user=None)
+    imported = Milestone.objects.filter(plan=cast.plan).exclude(pk=cast.milestone.pk).order_by("code").first()
+    first_due = imported.due_date
+    assert imported.baseline_due_date == first_due
+    row = next(r for r in sheets["マイルストーン"][1:] if r[0] == imported.code)
+    row[4] = "2027/3/31"
+    importing.plan_import(plan=cast.plan, data=xlsx(sheets), file_name="p2.xlsx", user=None)
+    imported.refresh_from_db()
+    assert (imported.due_date, imported.baseline_due_date) == (dt.date(2027, 3, 31), first_due)
