@@ -12,43 +12,96 @@ def fill_baseline_from_due_date(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('milestones', '0001_initial'),
+        ("milestones", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmilestone',
-            name='baseline_due_date',
-            field=models.DateField(blank=True, editable=False, help_text='最初に登録（または取込）したときの期限。期限の変更では変わりません', null=True, verbose_name='当初期限'),
+            model_name="historicalmilestone",
+            name="baseline_due_date",
+            field=models.DateField(
+                blank=True,
+                editable=False,
+                help_text="最初に登録（または取込）したときの期限。期限の変更では変わりません",
+                null=True,
+                verbose_name="当初期限",
+            ),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='baseline_due_date',
-            field=models.DateField(blank=True, editable=False, help_text='最初に登録（または取込）したときの期限。期限の変更では変わりません', null=True, verbose_name='当初期限'),
+            model_name="milestone",
+            name="baseline_due_date",
+            field=models.DateField(
+                blank=True,
+                editable=False,
+                help_text="最初に登録（または取込）したときの期限。期限の変更では変わりません",
+                null=True,
+                verbose_name="当初期限",
+            ),
         ),
         migrations.CreateModel(
-            name='DueDateChangeRequest',
+            name="DueDateChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('previous_due_date', models.DateField(verbose_name='変更前の期限')),
-                ('requested_due_date', models.DateField(verbose_name='希望する期限')),
-                ('reason', models.TextField(verbose_name='変更の理由')),
-                ('state', models.CharField(choices=[('pending', '承認待ち'), ('approved', '承認'), ('rejected', '却下')], db_index=True, default='pending', max_length=8, verbose_name='状態')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='申請日時')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='判断日時')),
-                ('decision_comment', models.TextField(blank=True, verbose_name='事務局のコメント')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='判断した人')),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='due_date_requests', to='milestones.milestone', verbose_name='マイルストーン')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申請者')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("previous_due_date", models.DateField(verbose_name="変更前の期限")),
+                ("requested_due_date", models.DateField(verbose_name="希望する期限")),
+                ("reason", models.TextField(verbose_name="変更の理由")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "承認待ち"), ("approved", "承認"), ("rejected", "却下")],
+                        db_index=True,
+                        default="pending",
+                        max_length=8,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="申請日時")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="判断日時")),
+                ("decision_comment", models.TextField(blank=True, verbose_name="事務局のコメント")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="判断した人",
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="due_date_requests",
+                        to="milestones.milestone",
+                        verbose_name="マイルストーン",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申請者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '期限の変更申請',
-                'verbose_name_plural': '期限の変更申請',
-                'ordering': ['-requested_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('milestone',), name='due_date_request_one_pending_per_milestone')],
+                "verbose_name": "期限の変更申請",
+                "verbose_name_plural": "期限の変更申請",
+                "ordering": ["-requested_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "pending")),
+                        fields=("milestone",),
+                        name="due_date_request_one_pending_per_milestone",
+                    )
+                ],
             },
         ),
         migrations.RunPython(fill_baseline_from_due_date, migrations.RunPython.noop),

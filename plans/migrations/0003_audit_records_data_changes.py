@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0002_national_framework'),
+        ("plans", "0002_national_framework"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'ログイン'), ('login_failed', 'ログイン失敗'), ('logout', 'ログアウト'), ('import', 'インポート'), ('export', 'エクスポート'), ('permission_change', '権限変更'), ('data_change', 'データ変更')], db_index=True, max_length=32, verbose_name='操作'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "ログイン"),
+                    ("login_failed", "ログイン失敗"),
+                    ("logout", "ログアウト"),
+                    ("import", "インポート"),
+                    ("export", "エクスポート"),
+                    ("permission_change", "権限変更"),
+                    ("data_change", "データ変更"),
+                ],
+                db_index=True,
+                max_length=32,
+                verbose_name="操作",
+            ),
         ),
     ]

@@ -39,8 +39,11 @@ def _axe(page) -> list:
     page.evaluate(AXE.read_text(encoding="utf-8"))  # via DevTools: the strict CSP forbids inline scripts
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture
@@ -50,11 +53,21 @@ def daily(cast):
     cast.joho.save()
     cast.milestone.due_date = today + dt.timedelta(days=200)
     cast.milestone.save()
-    cast.ms = MilestoneFactory(measure=cast.measure, code="MIG", title="住民記録システムの移行",
-                               due_date=today + dt.timedelta(days=10), status=WorkStatus.IN_PROGRESS)
+    cast.ms = MilestoneFactory(
+        measure=cast.measure,
+        code="MIG",
+        title="住民記録システムの移行",
+        due_date=today + dt.timedelta(days=10),
+        status=WorkStatus.IN_PROGRESS,
+    )
     cast.kpi = IndicatorFactory(measure=cast.measure, name="オンライン申請率")
-    ProgressUpdateFactory(measure=cast.measure, status=WorkStatus.DELAYED, percent_done=40, author=cast.alice,
-                          comment="ベンダーの体制変更で遅れています")
+    ProgressUpdateFactory(
+        measure=cast.measure,
+        status=WorkStatus.DELAYED,
+        percent_done=40,
+        author=cast.alice,
+        comment="ベンダーの体制変更で遅れています",
+    )
     return cast
 
 
@@ -65,7 +78,9 @@ def test_staff_and_office_daily_work(browser, live_server, daily):
     page = staff.new_page()
     login(page, live_server, "alice")
     expect(page.get_by_role("heading", name="担当の取組")).to_be_visible()
-    expect(page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="ダッシュボード")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="ダッシュボード")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="KPI実績を登録: オンライン申請率")).to_be_visible()
     assert _axe(page) == []
     _shot(page, "1-work")
