@@ -1,5 +1,7 @@
 """Open-data shapes. No people: no authors, recorders, updaters, e-mail addresses or comments."""
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from measures.models import IndicatorValue, Measure
@@ -35,11 +37,23 @@ class MeasureSerializer(serializers.ModelSerializer):
 class MilestoneSerializer(serializers.ModelSerializer):
     measure_code = serializers.CharField(source="measure.code")
     owner_department = serializers.CharField(source="owner_department.name")
+    baseline_due_date = serializers.SerializerMethodField(help_text="当初期限（最初に登録・取込したときの期限）")
+    due_date_slip_days = serializers.SerializerMethodField(help_text="当初期限から現在の期限までの日数（正: 延長）")
+    due_date_changes = serializers.SerializerMethodField(help_text="承認された期限変更の回数")
 
     class Meta:
         model = Milestone
-        fields = ["id", "plan", "measure", "measure_code", "code", "title", "kind", "due_date", "owner_department",
-                  "status", "completed_on"]
+        fields = ["id", "plan", "measure", "measure_code", "code", "title", "kind", "baseline_due_date", "due_date",
+                  "due_date_slip_days", "due_date_changes", "owner_department", "status", "completed_on"]
+
+    def get_baseline_due_date(self, obj) -> dt.date:
+        return obj.baseline_due_date or obj.due_date
+
+    def get_due_date_slip_days(self, obj) -> int:
+        return obj.slip_days
+
+    def get_due_date_changes(self, obj) -> int:
+        return len(obj.approved_changes)  # prefetched by milestones.selectors.with_slippage
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):

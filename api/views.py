@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from dashboard.selectors import Filters, plan_overview
 from measures.models import IndicatorValue, Measure
 from milestones.models import Milestone
+from milestones.selectors import with_slippage
 from plans.selectors import visible_plans as plans_visible_to
 
 from . import serializers as s
@@ -101,7 +102,7 @@ class MilestoneViewSet(_PlanScoped):
     serializer_class = s.MilestoneSerializer
 
     def get_queryset(self):
-        return self.scoped(Milestone.objects.select_related("measure", "owner_department")
+        return self.scoped(with_slippage(Milestone.objects.select_related("measure", "owner_department"))
                            .order_by("plan_id", "due_date", "code", "id"))
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.formulas import safe_cell
 from measures.models import WorkStatus
+from milestones.selectors import slippage_of
 from plans import audit
 
 
@@ -49,18 +50,25 @@ def group_table(name: str, title: str, rows, *, with_number: bool = False) -> Ta
 
 
 def milestone_table(name: str, title: str, milestones: Sequence) -> Table:
-    headers = [_("コード"), _("マイルストーン"), _("施策コード"), _("施策"), _("担当部署"), _("期限"), _("状況")]
-    return Table(name, title, headers, [
-        [m.code, m.title, m.measure.code, m.measure.title, m.owner_department.name, m.due_date,
-         _status_label(m.status)] for m in milestones])
+    """Milestones fetched with milestones.selectors.with_slippage (their approved due-date changes)."""
+    headers = [_("コード"), _("マイルストーン"), _("施策コード"), _("施策"), _("担当部署"), _("当初期限"), _("期限"),
+               _("期限の変更（日）"), _("期限の変更回数"), _("期限の変更理由"), _("状況")]
+    rows = []
+    for m in milestones:
+        slip = slippage_of(m)
+        rows.append([m.code, m.title, m.measure.code, m.measure.title, m.owner_department.name, slip.baseline,
+                     m.due_date, slip.days, slip.count, slip.reasons, _status_label(m.status)])
+    return Table(name, title, headers, rows)
 
 
 def measure_table(name: str, title: str, rows) -> Table:
     headers = [_("施策コード"), _("施策"), _("担当部署"), _("国の取組事項（番号）"), _("進捗率（%）"), _("状況"),
-               _("完了したマイルストーン"), _("マイルストーン数"), _("期限超過のマイルストーン")]
+               _("完了したマイルストーン"), _("マイルストーン数"), _("期限超過のマイルストーン"),
+               _("自己評価（最新報告の状況）"), _("自己評価（最新報告の進捗率）"), _("自己評価と工程に差異")]
     return Table(name, title, headers, [
         [r.code, r.title, r.department, " ".join(str(n) for n in r.item_numbers), r.percent, r.health_label,
-         r.ms_done, r.ms_total, r.ms_overdue] for r in rows])
+         r.ms_done, r.ms_total, r.ms_overdue, r.latest_status_label, r.latest_percent,
+         r.discrepancy.explanation] for r in rows])
 
 
 def kpi_table(name: str, title: str, cards) -> Table:

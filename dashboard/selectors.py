@@ -21,10 +21,13 @@ from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
 from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
 from measures.progress import (
     GRADE_RULE,
+    NO_DISCREPANCY,
+    Discrepancy,
     Health,
     ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
+    discrepancy_of_annotated,
     due_soon_q,
     group_health,
     group_ratio,
@@ -34,6 +37,7 @@ from measures.progress import (
     open_q,
     overdue_q,
     ratio_of_annotated,
+    status_label,
 )
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
@@ -83,6 +87,12 @@ class MeasureRow(ShowsProgress):
     health: str
     latest_percent: int | None
     kpi_behind: bool = False
+    latest_status: str | None = None
+    discrepancy: Discrepancy = NO_DISCREPANCY
+
+    @property
+    def latest_status_label(self) -> str:
+        return status_label(self.latest_status)
 
 
 @dataclass
@@ -233,7 +243,7 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
             department=m.owner_department.name, pillar_id=m.pillar_id, item_numbers=items.get(m.id, []),
             ms_total=m.ms_total, ms_done=m.ms_done, ms_overdue=m.ms_overdue, ratio=ratio_of_annotated(m),
             weight=measure_weight(m.ms_total), health=health, latest_percent=m.latest_percent,
-            kpi_behind=m.id in behind))
+            kpi_behind=m.id in behind, latest_status=m.latest_status, discrepancy=discrepancy_of_annotated(m)))
     return rows
 
 

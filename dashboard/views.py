@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from measures.progress import GRADE_RULE, Health
+from milestones.selectors import with_slippage
 from plans.models import Plan
 from plans.permissions import Access, access_for
 from plans.selectors import visible_plans
@@ -282,12 +283,12 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     elif table in ("overdue", "due_soon"):
         t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
                                     else _("30日以内に期限のマイルストーン"),
-                                    milestone_list(plan=plan, filters=f, state=table, today=today))
+                                    with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today)))
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"
         t = exports.milestone_table("milestones", _("マイルストーン"),
-                                    milestone_list(plan=plan, filters=f, state=state, today=today))
+                                    with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today)))
     elif table == "measures":
         t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today))
     else:

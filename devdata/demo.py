@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.fiscal import fiscal_year
 from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
-from milestones.models import Milestone
+from milestones.models import DueDateChangeRequest, Milestone
 from plans.models import Department, FrameworkEdition, Membership, Municipality, NationalItem, Pillar, Plan
 from plans.roles import Role
 
@@ -245,12 +245,8 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
             )
         if not measure.progress_updates.exists():
             author = users["admin"] if spec.department != "SOM-JOHO" else users["staff"]
-            ProgressUpdate.objects.create(
-                measure=measure, author=author, percent_done=spec.percent,
-                status=LATE if any(m.status == LATE for m in spec.milestones) else PROG,
-                comment=f"{spec.title}：計画どおり進めています。" if spec.percent >= 50
-                else f"{spec.title}：関係課と調整中です。",
-            )
+            ProgressUpdate.objects.create(measure=measure, author=author, **_self_assessment(spec, today))
+    _seed_due_date_changes(plan, users, today)
     for m_code, code, name, unit, direction, base, target, fy_offset, actuals in INDICATORS:
         measure = Measure.objects.get(plan=plan, code=m_code)
         indicator, _ = Indicator.objects.update_or_create(
@@ -383,6 +379,55 @@ def _seed_governance(
             )
         ],
     )
+
+
+# The one measure whose department is more optimistic than its schedule: the demo shows the
+# 「自己評価と工程に差異」 flag on a story that explains itself.
+OPTIMISTIC_MEASURE = "M03"
+
+
+def _self_assessment(spec: DemoMeasure, today: dt.date) -> dict:
+    """The department's latest report, consistent with its milestones (measures.progress): 遅延 when a
+    milestone is overdue, a % near the milestone %; only OPTIMISTIC_MEASURE reports ahead of its schedule."""
+    counted = [m for m in spec.milestones if m.status != WorkStatus.CANCELLED]
+    if not counted:
+        return {"status": PROG, "percent_done": spec.percent,
+                "comment": f"{spec.title}：工程表はまだありません。進捗率は担当課の見込みです。"}
+    done = sum(1 for m in counted if m.status == DONE)
+    schedule = round(done / len(counted) * 100)
+    overdue = [m for m in counted if m.status != DONE and m.due_in_days < 0]
+    if done == len(counted):
+        return {"status": DONE, "percent_done": 100, "comment": f"{spec.title}：すべての工程が完了しました。"}
+    if spec.code == OPTIMISTIC_MEASURE:
+        return {"status": PROG, "percent_done": min(100, schedule + 35),
+                "comment": f"{spec.title}：現状調査を終え、試行の準備も進んでいるため担当課としては7割程度と"
+                           "見ています（工程表の更新は未了）。"}
+    if overdue:
+        return {"status": LATE, "percent_done": schedule,
+                "comment": f"{spec.title}：「{overdue[0].title}」が期限を過ぎています。関係課と調整中です。"}
+    return {"status": PROG, "percent_done": schedule, "comment": f"{spec.title}：工程表どおり進めています。"}
+
+
+def _seed_due_date_changes(plan: Plan, users: dict[str, User], today: dt.date) -> None:
+    """One approved change (the milestone keeps its 当初期限 and shows the slippage) and one request waiting for
+    the 事務局 on its home page."""
+    approved = Milestone.objects.filter(plan=plan, code="M01-4").first()
+    if approved is not None and not approved.due_date_requests.exists():
+        baseline = approved.due_date - dt.timedelta(days=45)
+        Milestone.objects.filter(pk=approved.pk).update(baseline_due_date=baseline)
+        DueDateChangeRequest.objects.create(
+            milestone=approved, previous_due_date=baseline, requested_due_date=approved.due_date,
+            reason="標準準拠システムの提供開始がベンダー側で45日遅れたため", state=DueDateChangeRequest.State.APPROVED,
+            requested_by=users["staff"], decided_by=users["admin"],
+            decided_at=timezone.now() - dt.timedelta(days=20), decision_comment="本部会議で了承")
+    pending = (Milestone.objects.filter(plan=plan, measure__owner_department__code="SOM-JOHO",
+                                        status__in=Milestone.OPEN_STATUSES, due_date__gte=today)
+               .exclude(code="M01-4").order_by("due_date").first())
+    if pending is not None and not pending.due_date_requests.exists():
+        DueDateChangeRequest.objects.create(
+            milestone=pending, previous_due_date=pending.due_date,
+            requested_due_date=pending.due_date + dt.timedelta(days=30),
+            reason="庁内調整に時間を要し、検証期間を1か月確保するため", requested_by=users["staff"])
 
 
 def _seed_users(municipality: Municipality, departments: dict[str, Department]) -> dict[str, User]:

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "import_export",
-    "axes",  # issue 7: failed-login lockout
+    "dxportal.apps.AxesConfig",  # failed-login lockout (django-axes, named in Japanese for the admin)
     "rest_framework",  # the open-data API
     "drf_spectacular",  # its OpenAPI schema
     # The project's apps, lowest layer first (import-linter contracts in pyproject.toml keep the direction).
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "measures",
     "milestones",
     "work",
+    "office",  # the 事務局's home
     "importing",
     "dashboard",
     "api",

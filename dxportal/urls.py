@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("work/", include("work.urls")),
+    path("office/", include("office.urls")),
     # A measure's page (work/) shows its milestones, so it sits above measures/, whose URLs hold its forms.
     path("measures/", include(([path("<int:pk>/", work_views.measure_detail, name="detail"),
                                 *measure_urls.urlpatterns], "measures"))),

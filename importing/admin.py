@@ -50,6 +50,7 @@ class PlanExcelMixin:
             path("<int:plan_id>/import/", view(excel.import_upload), name="plans_plan_import"),
             path("<int:plan_id>/import/<int:run_id>/confirm/", view(excel.import_confirm),
                  name="plans_plan_import_confirm"),
+            path("<int:plan_id>/import/<int:run_id>/", view(excel.import_result), name="plans_plan_import_result"),
             path("<int:plan_id>/template.xlsx", view(excel.template_download), name="plans_plan_template"),
             path("<int:plan_id>/export.xlsx", view(excel.export_download), name="plans_plan_export"),
         ] + super().get_urls()

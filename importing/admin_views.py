@@ -18,7 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from measures.models import Measure
+from milestones.models import Milestone
 from plans import audit
+from plans.imports import import_change_reason
 from plans.models import ImportRun, Plan
 from plans.permissions import access_for
 
@@ -124,7 +127,31 @@ def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: 
     total_changed = sum(c["changed"] for c in preview.counts.values())
     messages.success(request, _("「%(file)s」を取り込みました（インポート #%(id)s: 新規 %(new)s 件、変更 %(changed)s 件）。")
                      % {"file": run.file_name, "id": run.pk, "new": total_new, "changed": total_changed})
-    return redirect(reverse(f"{site.name}:plans_plan_change", args=[plan.pk]))
+    return redirect(reverse(f"{site.name}:plans_plan_import_result", args=[plan.pk, run.pk]))
+
+
+def import_result(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
+    """After a confirm: what the import changed (counts per sheet), with links to each measure and milestone it
+    wrote, the ones already overdue first, and the 事務局's next steps."""
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET"):
+        return refused
+    run = get_object_or_404(ImportRun.objects.select_related("user"), pk=run_id, plan=plan)
+    reason = import_change_reason(run)
+    today = timezone.localdate()
+    milestone_ids = set(Milestone.history.filter(history_change_reason=reason).values_list("id", flat=True))
+    measure_ids = set(Measure.history.filter(history_change_reason=reason).values_list("id", flat=True))
+    milestones = list(Milestone.objects.filter(pk__in=milestone_ids).select_related("measure")
+                      .order_by("due_date", "code")[:RESULT_LIMIT])
+    measures = list(Measure.objects.filter(pk__in=measure_ids).order_by("sort_order", "code")[:RESULT_LIMIT])
+    overdue = [m for m in milestones if m.is_overdue(today)]
+    return TemplateResponse(request, "admin/plans/plan/import_result.html", _context(
+        site, request, plan, run=run, title=_("取込の結果: %(file)s") % {"file": run.file_name},
+        measures=measures, measure_total=len(measure_ids), milestones=milestones,
+        milestone_total=len(milestone_ids), overdue=overdue, limit=RESULT_LIMIT))
+
+
+RESULT_LIMIT = 200
 
 
 def template_download(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:

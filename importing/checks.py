@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures.models import Indicator, IndicatorValue, Measure, completion_date_error
+from measures.models import OPEN_STATUSES, Indicator, IndicatorValue, Measure, completion_date_error
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
 
@@ -430,6 +431,10 @@ def _check_milestones(work: Work, report: SheetReport) -> None:
                 after["status"], after["completed_on"] = before["status"], before["completed_on"]
         row.after = after
         _diff(row, before, after, MilestoneResource, report, {"status": "status", "kind": "kind"})
+        if after["due_date"] < timezone.localdate() and after["status"] in OPEN_STATUSES:
+            report.warnings.append(RowError(
+                report.name, row.number, MilestoneResource.header_of("due_date"), shown(after["due_date"]),
+                _("期限がすでに過ぎています（未完了のまま登録すると期限超過になります）。期限か状況を確認してください。")))
 
 
 def _check_indicators(work: Work, report: SheetReport) -> None:

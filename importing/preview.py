@@ -73,6 +73,7 @@ class SheetReport:
     unchanged: int = 0
     diffs: list[RowDiff] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # shown, but they do not block the import
 
     @property
     def error_rows(self) -> int:
@@ -100,6 +101,10 @@ class Preview:
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [w for s in self.sheets.values() for w in s.warnings]
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:

@@ -101,7 +101,7 @@ def _choices_sheet(workbook: Workbook, items, departments) -> dict[str, str]:
 
 _DROPDOWNS = {
     "national_items": "national_items",
-    "owner_department": "department",
+    "owner_department": "department_name",  # people pick a name; the importer reads a code or a name
     "status": "status",
     "kind": "kind",
     "direction": "direction",

@@ -11,9 +11,10 @@ from .models import WorkStatus
 
 
 class ProgressReportForm(JapaneseForm):
-    status = forms.ChoiceField(label=_("状況"), choices=WorkStatus.choices)
+    status = forms.ChoiceField(label=_("状況"), choices=WorkStatus.choices,
+                               help_text=_("前回の報告の状況が入っています。変わったときだけ選び直してください。"))
     percent_done = forms.IntegerField(label=_("進捗率（%）"), min_value=0, max_value=100, required=False,
-                                      help_text=_("0〜100の整数。「完了」で空欄なら100%"),
+                                      help_text=_("0〜100の整数。空欄なら前回の値のまま。「完了」で空欄なら100%"),
                                       widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}))
     comment = forms.CharField(label=_("コメント"), required=False, max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 3}))

@@ -12,6 +12,11 @@ Health (status colour, always shown with its text label)
     注意   a milestone due within 30 days not started, or a KPI behind its straight-line path
     未着手 nothing started yet (no milestone begun or done, no progress reported)
     順調   otherwise
+Self-assessment vs schedule (自己評価と工程に差異)
+    The department's latest report (状況, 進捗率, date) is shown beside the milestone % and labelled as its own
+    assessment. Where the measure has milestones, it is flagged when the two disagree: the report says
+    進行中 or 完了 while a milestone is overdue, or its % is more than DISCREPANCY_PERCENT_POINTS (20) points
+    from the milestone %. See self_assessment_discrepancy() and docs/progress.md.
 KPI grade (as Japanese cities publish it)
     A target reached; B ≥ 80 % of the way from baseline to target; C ≥ 50 %; D below.
 """
@@ -106,7 +111,8 @@ def milestone_urgency(status: str, due_date: dt.date, today: dt.date) -> str:
 def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones") -> QuerySet:
     """Add the counts every progress number is made of, in the same query:
     ms_total (non-cancelled), ms_done, ms_started (in progress or done), ms_overdue, ms_due_soon_idle
-    (not started, due within 30 days), latest_percent and latest_status (latest progress update)."""
+    (not started, due within 30 days), latest_percent, latest_status and latest_reported_at (latest progress
+    update: the department's own assessment)."""
     p = prefix
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
@@ -119,6 +125,7 @@ def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "mi
                                               f"{p}__due_date__lte": soon})),
         latest_percent=Subquery(latest.values("percent_done")[:1], output_field=IntegerField()),
         latest_status=Subquery(latest.values("status")[:1]),
+        latest_reported_at=Subquery(latest.values("created_at")[:1]),
         # A plain COUNT(*) subquery (always one row, 0 when none): wrapped in Coalesce it landed in the
         # GROUP BY and ran once per joined milestone row (180 ms at city scale instead of 2 ms).
         n_updates=Subquery(
@@ -176,6 +183,74 @@ def health_of_annotated(measure, *, kpi_behind: bool = False) -> str:
 
 def ratio_of_annotated(measure) -> float:
     return measure_ratio(total=measure.ms_total, done=measure.ms_done, latest_percent=measure.latest_percent)
+
+
+# --- the department's own assessment against the schedule ------------------------------------
+
+DISCREPANCY_PERCENT_POINTS = 20
+DISCREPANCY_LABEL = _("自己評価と工程に差異")
+PROGRESS_RULE = _("進捗率はマイルストーンで決まります（完了したマイルストーン ÷ 中止を除くマイルストーン）。"
+                  "マイルストーンがない施策だけ、最新の進捗報告の進捗率を使います。")
+
+
+def discrepancy_rule() -> str:
+    """The rule of self_assessment_discrepancy() in words, for the pages that show the flag."""
+    return str(_("担当部署の自己評価（最新の進捗報告）が「進行中」「完了」なのに期限超過のマイルストーンがあるとき、"
+                 "または報告の進捗率とマイルストーンによる進捗率の差が%(points)dポイントを超えるとき、"
+                 "「自己評価と工程に差異」と表示します。") % {"points": DISCREPANCY_PERCENT_POINTS})
+
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Why a measure's latest report disagrees with its milestones (empty reasons = they agree)."""
+
+    reasons: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def label(self) -> str:
+        return str(DISCREPANCY_LABEL)
+
+    @property
+    def explanation(self) -> str:
+        return "、".join(self.reasons)
+
+
+NO_DISCREPANCY = Discrepancy(reasons=())
+
+
+def self_assessment_discrepancy(*, total: int, done: int, overdue: int, latest_status: str | None,
+                                latest_percent: int | None) -> Discrepancy:
+    """The one rule for 「自己評価と工程に差異」. Only measures with milestones and a report can disagree:
+    (1) the report says 進行中 or 完了 while a milestone is overdue, or (2) the reported % is more than
+    DISCREPANCY_PERCENT_POINTS away from the milestone % (completed ÷ non-cancelled milestones)."""
+    if not total or latest_status is None:
+        return NO_DISCREPANCY
+    reasons = []
+    if overdue and latest_status in (WorkStatus.IN_PROGRESS, WorkStatus.DONE):
+        reasons.append(str(_("報告は「%(status)s」だが期限超過のマイルストーンが%(n)d件")
+                           % {"status": WorkStatus(latest_status).label, "n": overdue}))
+    if latest_percent is not None:
+        milestone_percent = round(done / total * 100)
+        if abs(latest_percent - milestone_percent) > DISCREPANCY_PERCENT_POINTS:
+            reasons.append(str(_("報告の進捗率%(reported)d%%と工程の%(schedule)d%%の差が%(limit)dポイント超")
+                               % {"reported": latest_percent, "schedule": milestone_percent,
+                                  "limit": DISCREPANCY_PERCENT_POINTS}))
+    return Discrepancy(reasons=tuple(reasons))
+
+
+def discrepancy_of_annotated(measure) -> Discrepancy:
+    """self_assessment_discrepancy for a measure annotated by annotate_measure_progress."""
+    return self_assessment_discrepancy(total=measure.ms_total, done=measure.ms_done, overdue=measure.ms_overdue,
+                                       latest_status=measure.latest_status, latest_percent=measure.latest_percent)
+
+
+def status_label(status: str | None) -> str:
+    """A reported 状況 as text ("" when nothing was reported)."""
+    return str(WorkStatus(status).label) if status else ""
 
 
 def group_health(healths: Iterable[str]) -> str | None:

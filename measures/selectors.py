@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from .models import Indicator, IndicatorValue
+from .models import Indicator, IndicatorValue, Measure, ProgressUpdate
 from .progress import KpiAssessment, assess_kpi
 
 # --- KPIs ---------------------------------------------------------------------------------------
@@ -37,3 +37,17 @@ def indicator_prefetch(lookup: str = "indicators") -> Prefetch:
     values = IndicatorValue.objects.select_related("recorded_by__membership")
     return Prefetch(lookup, queryset=Indicator.objects.prefetch_related(
         Prefetch("values", queryset=values, to_attr="all_values")))
+
+
+# --- progress reports ----------------------------------------------------------------------------
+
+
+def latest_progress(*, measure: Measure) -> ProgressUpdate | None:
+    """The measure's last progress report (what every progress form starts from), or None."""
+    return ProgressUpdate.objects.filter(measure=measure).order_by("-created_at", "-id").first()
+
+
+def progress_form_initial(*, measure: Measure) -> dict:
+    """A progress form opens with the last report's 状況 and 進捗率 (never a silent reset to 未着手)."""
+    last = latest_progress(measure=measure)
+    return {"status": last.status, "percent_done": last.percent_done} if last else {}

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from plans.permissions import can_change
 
 from .models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
+from .selectors import latest_progress
 
 
 def measure_report_progress(*, measure: Measure, user: User, status: str, percent_done: int | None,
@@ -25,6 +26,12 @@ def measure_report_progress(*, measure: Measure, user: User, status: str, percen
     """Append a progress report (status, % done, comment) to a measure. Reports are never edited."""
     if not can_change(user, measure):
         raise PermissionDenied(_("この施策の進捗を報告する権限がありません。担当部署の職員または管理者に依頼してください。"))
+    # Never a silent reset: a blank 状況 or 進捗率 keeps the last report's (a comment-only report changes nothing else).
+    last = latest_progress(measure=measure)
+    if not status:
+        status = last.status if last else WorkStatus.NOT_STARTED
+    if percent_done is None and last is not None and status != WorkStatus.DONE:
+        percent_done = last.percent_done
     if status == WorkStatus.DONE and percent_done is None:
         percent_done = 100
     if status == WorkStatus.DONE and percent_done != 100:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from core.forms import add_validation_errors
 from plans.permissions import can_change, can_view
 
-from . import services
+from . import selectors, services
 from .forms import IndicatorValueForm, ProgressReportForm
 from .models import Indicator, Measure
 
@@ -40,7 +40,7 @@ def _get_rw_indicator_for_user(request: HttpRequest, pk: int) -> Indicator:
 @require_http_methods(["GET", "POST"])
 def measure_report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _get_rw_measure_for_user(request, pk)
-    form = ProgressReportForm(request.POST or None)
+    form = ProgressReportForm(request.POST or None, initial=selectors.progress_form_initial(measure=measure))
     if request.method == "POST" and form.is_valid():
         try:
             services.measure_report_progress(measure=measure, user=request.user, **form.cleaned_data)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from plans.admin_scoping import MunicipalityScopedAdmin, extend_registered_admin
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
-from .models import Milestone, ReminderLog
+from .models import DueDateChangeRequest, Milestone, ReminderLog
 from .reminders import preview, run_reminders
 
 
@@ -29,6 +30,36 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ("measure", "owner_department")
     date_hierarchy = "due_date"
     autocomplete_fields = ("measure",)
+    readonly_fields = ("baseline_due_date", "version")
+
+    def save_model(self, request, obj: Milestone, form, change: bool) -> None:
+        """An admin edit bumps the version like a staff save (a staff form opened before it then gets a
+        conflict instead of silently undoing it) and records who saved."""
+        obj.updated_by = request.user
+        if change:
+            Milestone.objects.filter(pk=obj.pk).update(version=F("version") + 1)
+            obj.version = Milestone.objects.values_list("version", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DueDateChangeRequest)
+class DueDateChangeRequestAdmin(MunicipalityScopedAdmin):
+    """The record of due-date requests; deciding happens on the 事務局's home page (it moves the due date
+    through the milestone service), so here everything is read-only."""
+
+    municipality_lookup = "milestone__plan__municipality_id"
+    list_display = ("requested_at", "milestone", "previous_due_date", "requested_due_date", "state",
+                    "requested_by", "decided_by", "decided_at")
+    list_filter = ("state",)
+    search_fields = ("milestone__code", "milestone__title", "reason")
+    list_select_related = ("milestone", "requested_by", "decided_by")
+    readonly_fields = [f.name for f in DueDateChangeRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class MilestoneInline(admin.TabularInline):
@@ -86,7 +117,11 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
         report = run_reminders(run_date=run_date, dry_run=True, municipality_id=municipality_id)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta,
                    "title": _("次回の通知プレビュー"), "run_date_label": format_wareki(run_date, weekday=True),
-                   "digests": preview(report.digests), "today_is_business_day": is_business_day(today)}
+                   "digests": preview(report.digests, run_date=run_date),
+                   "today_is_business_day": is_business_day(today),
+                   "today_label": format_wareki(today, weekday=True),
+                   "next_business_day_label": format_wareki(next_business_day(today), weekday=True),
+                   "send_time": settings.REMINDER_SEND_TIME}
         return TemplateResponse(request, "admin/milestones/reminderlog/preview.html", context)
 
     def send_now_view(self, request: HttpRequest) -> HttpResponse:

@@ -15,6 +15,16 @@ from measures.models import OPEN_STATUSES, Measure, WorkStatus, completion_date_
 from plans.models import Department, Plan
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Imports and generators create milestones in bulk (no save()): they get their 当初期限 here too.
+        objs = list(objs)
+        for obj in objs:
+            if obj.baseline_due_date is None:
+                obj.baseline_due_date = obj.due_date
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Milestone(models.Model):
     class Kind(models.TextChoices):
         INTERIM = "interim", _("中間指標")
@@ -31,6 +41,8 @@ class Milestone(models.Model):
     title = models.CharField(_("マイルストーン名"), max_length=200)
     kind = models.CharField(_("種別"), max_length=8, choices=Kind.choices, default=Kind.INTERIM)
     due_date = models.DateField(_("期限"))
+    baseline_due_date = models.DateField(_("当初期限"), null=True, blank=True, editable=False,
+                                         help_text=_("最初に登録（または取込）したときの期限。期限の変更では変わりません"))
     owner_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="milestones",
                                          verbose_name=_("担当部署"), blank=True,
                                          help_text=_("空欄なら施策の担当部署"))
@@ -44,6 +56,8 @@ class Milestone(models.Model):
                                    related_name="+", verbose_name=_("更新者"))
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
     history = HistoricalRecords()
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("マイルストーン")
@@ -80,6 +94,8 @@ class Milestone(models.Model):
         self.plan_id = self.measure.plan_id
         if not self.owner_department_id:
             self.owner_department_id = self.measure.owner_department_id
+        if self.baseline_due_date is None:
+            self.baseline_due_date = self.due_date
         super().save(*args, **kwargs)
 
     @property
@@ -88,6 +104,58 @@ class Milestone(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_open and self.due_date < today
+
+    @property
+    def slip_days(self) -> int:
+        """Days the due date moved from its 当初期限 (positive = later)."""
+        return (self.due_date - (self.baseline_due_date or self.due_date)).days
+
+
+class DueDateChangeRequest(models.Model):
+    """A department's request to move a milestone's due date; the 事務局 approves or rejects it.
+    An approved request moves Milestone.due_date (its 当初期限 stays): the approved requests are the slippage."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("承認待ち")
+        APPROVED = "approved", _("承認")
+        REJECTED = "rejected", _("却下")
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="due_date_requests",
+                                  verbose_name=_("マイルストーン"))
+    previous_due_date = models.DateField(_("変更前の期限"))
+    requested_due_date = models.DateField(_("希望する期限"))
+    reason = models.TextField(_("変更の理由"))
+    state = models.CharField(_("状態"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("申請者"))
+    requested_at = models.DateTimeField(_("申請日時"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("判断した人"))
+    decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
+    decision_comment = models.TextField(_("事務局のコメント"), blank=True)
+
+    class Meta:
+        verbose_name = _("期限の変更申請")
+        verbose_name_plural = _("期限の変更申請")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per milestone: a second one is refused (the database settles a race).
+            models.UniqueConstraint(fields=["milestone"], condition=Q(state="pending"),
+                                    name="due_date_request_one_pending_per_milestone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} {self.previous_due_date:%Y/%m/%d}→{self.requested_due_date:%Y/%m/%d}"
+
+    def owning_municipality_id(self) -> int:
+        return self.milestone.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        return self.milestone.owner_department_ids()
+
+    @property
+    def shift_days(self) -> int:
+        return (self.requested_due_date - self.previous_due_date).days
 
 
 class ReminderLog(models.Model):

@@ -1,5 +1,9 @@
+import json
+
 from django.contrib import admin
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -80,11 +84,15 @@ class PillarInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    list_display = ("title", "code", "municipality", "period_label", "status", "edition", "version")
+    list_display = ("title", "code", "municipality", "period", "status", "edition", "version")
     list_filter = ("status", "edition", ("municipality", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "code", "vision")
     list_select_related = ("municipality", "edition")
     inlines = [PillarInline]
+
+    @admin.display(description=_("計画期間"))
+    def period(self, obj: Plan) -> str:
+        return obj.period_label
 
 
 @admin.register(Pillar)
@@ -125,10 +133,21 @@ class ImportRunAdmin(MunicipalityScopedAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "username", "target", "ip_address")
+    list_display = ("at_local", "action", "username", "target", "ip_address")
     list_filter = ("action",)
     search_fields = ("username", "target")
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    fields = ("at_local", "action", "user", "username", "target", "ip_address", "detail_text")
+    readonly_fields = fields
+
+    @admin.display(description=_("日時（日本時間）"), ordering="at")
+    def at_local(self, obj: AuditEvent) -> str:
+        # The same clock on the list and the detail page: Asia/Tokyo, written out.
+        return f"{timezone.localtime(obj.at):%Y/%m/%d %H:%M:%S} JST"
+
+    @admin.display(description=_("詳細"))
+    def detail_text(self, obj: AuditEvent) -> str:
+        return format_html("<pre style=\"white-space: pre-wrap\">{}</pre>",
+                           json.dumps(obj.detail, ensure_ascii=False, indent=2))
 
     def get_queryset(self, request):
         # A city's admin sees the events of its own people (failed logins: by the name tried), not other cities'.

@@ -1,12 +1,14 @@
 """The audit log: who did what, when, from where.
 
 `record()` is the one way to write an AuditEvent; imports and exports call it with action="import" / "export".
-Logins, logouts, failed logins and permission changes (role groups, departments, memberships) are recorded by
-the signal receivers below, connected in PlansConfig.ready(). Passwords are never stored.
+Logins, logouts, failed logins, permission changes (role groups, departments, memberships) and data changes
+(every history record simple-history writes, plus progress reports and due-date requests when created) are
+recorded by the signal receivers below, connected in PlansConfig.ready(). Passwords are never stored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 
@@ -16,6 +18,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.signals import post_create_historical_record
 
 from .models import AuditEvent, Membership
 
@@ -138,6 +142,52 @@ def _name(obj) -> str:
     return str(obj)
 
 
+# --- data changes ----------------------------------------------------------------------------
+# Every model with a simple-history record (plans, measures, milestones, KPIs and their values) is audited
+# through the history it already writes; the append-only records without one (progress reports, due-date
+# requests) when they are created. By model label, so this module needs no import of the apps above it.
+
+AUDITED_CREATES = {"measures.progressupdate", "milestones.duedatechangerequest"}
+_SKIPPED_FIELDS = {"updated_at", "version", "updated_by", "sort_order"}
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%Y/%m/%d %H:%M:%S} JST"  # the log reads in Japanese time
+    if isinstance(value, dt.date):
+        return f"{value:%Y/%m/%d}"
+    return value if isinstance(value, (int, float, bool, type(None))) else str(value)
+
+
+def on_history_record(sender, instance, history_instance, **kwargs) -> None:
+    kind = {"+": "created", "~": "changed", "-": "deleted"}.get(history_instance.history_type, "changed")
+    changes = []
+    if kind == "changed":
+        previous = history_instance.prev_record
+        if previous is not None:
+            delta = history_instance.diff_against(previous)
+            changes = [{"field": str(instance._meta.get_field(c.field).verbose_name), "before": _json_value(c.old),
+                        "after": _json_value(c.new)} for c in delta.changes if c.field not in _SKIPPED_FIELDS]
+            if not changes:
+                return  # a save that changed nothing a reader cares about
+    user = history_instance.history_user
+    record(request=_current_request(), user=user, action=AuditEvent.Action.DATA_CHANGE,
+           target=f"{instance._meta.verbose_name} {instance}", model=instance._meta.label_lower, pk=instance.pk,
+           change=kind, history_id=history_instance.pk, changes=changes,
+           reason=history_instance.history_change_reason or "")
+
+
+def on_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw or sender._meta.label_lower not in AUDITED_CREATES:
+        return
+    user = getattr(instance, "author", None) or getattr(instance, "requested_by", None)
+    fields = {str(f.verbose_name): _json_value(f.value_from_object(instance)) for f in sender._meta.concrete_fields
+              if not f.is_relation and f.name not in ("id",)}
+    record(request=_current_request(), user=user, action=AuditEvent.Action.DATA_CHANGE,
+           target=f"{sender._meta.verbose_name} {instance}", model=sender._meta.label_lower, pk=instance.pk,
+           change="created", values=fields)
+
+
 def connect_signals() -> None:
     User = get_user_model()
     user_logged_in.connect(on_logged_in, dispatch_uid="audit.logged_in")
@@ -149,3 +199,5 @@ def connect_signals() -> None:
     m2m_changed.connect(on_groups_changed, sender=User.groups.through, dispatch_uid="audit.groups")
     m2m_changed.connect(on_departments_changed, sender=Membership.departments.through,
                         dispatch_uid="audit.departments")
+    post_create_historical_record.connect(on_history_record, dispatch_uid="audit.history_record")
+    post_save.connect(on_created, dispatch_uid="audit.created")

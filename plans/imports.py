@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Q
+
 from .models import ImportRun
 
 REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
@@ -30,3 +32,8 @@ def import_run_id_from_reason(reason: str | None) -> int | None:
     """The ImportRun id of a history row written by an import, or None for any other change."""
     match = _REASON_RE.match(reason or "")
     return int(match[1]) if match else None
+
+
+def import_reason_q(field: str = "history_change_reason") -> Q:
+    """The history rows an import wrote, as a filter (the SQL side of import_run_id_from_reason)."""
+    return Q(**{f"{field}__startswith": _REASON_PREFIX})

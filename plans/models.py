@@ -306,7 +306,8 @@ class ImportRun(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only security log: logins, failed logins, imports, exports, permission changes."""
+    """Append-only log: logins, failed logins, imports, exports, permission changes, and every write to plans,
+    measures, milestones, KPIs, progress reports and due-date requests (who, what, before → after)."""
 
     class Action(models.TextChoices):
         LOGIN = "login", _("ログイン")
@@ -315,6 +316,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("インポート")
         EXPORT = "export", _("エクスポート")
         PERMISSION_CHANGE = "permission_change", _("権限変更")
+        DATA_CHANGE = "data_change", _("データ変更")
 
     at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -19,7 +19,7 @@ _ALL_MODELS = {
     "plans": ["municipality", "department", "plan", "pillar", "membership", "importrun", "auditevent",
               "frameworkedition", "nationalitem", "itemcrosswalk"],
     "measures": ["measure", "indicator", "indicatorvalue", "progressupdate"],
-    "milestones": ["milestone", "reminderlog"],
+    "milestones": ["milestone", "reminderlog", "duedatechangerequest"],
 }
 
 

@@ -28,6 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 # Where each role lands after login ("/"). A role without an entry sees the plan list below.
 LANDING_BY_ROLE: dict[str, str] = {
+    Role.ADMIN: "office:home",  # the 事務局's home: plans' health, data-quality warnings, requests to decide
     Role.STAFF: "work:mine",  # 「担当の取組」: the department's measures and milestones, most urgent first
     Role.COUNCIL: "dashboard:overview",  # the council dashboard
     Role.VIEWER: "dashboard:overview",

@@ -39,11 +39,17 @@ def test_an_admin_previews_then_confirms_a_workbook(client, cast):
     assert "取り込む" in html and "施策その1（デジタル化）" in html
     assert preview.context["preview"].counts["施策"] == {"new": 50, "changed": 0, "unchanged": 0, "errors": 0}
     assert database_fingerprint() == before  # nothing written before confirm
+    # open milestones whose due date has passed are pointed out (a warning: the import may still go ahead)
+    assert "期限がすでに過ぎています" in html and preview.context["preview"].warnings
 
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.PREVIEWED
     done = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
-    assert done.status_code == 302 and done.url == reverse("admin:plans_plan_change", args=[cast.plan.pk])
+    result_url = reverse("admin:plans_plan_import_result", args=[cast.plan.pk, run.pk])
+    assert done.status_code == 302 and done.url == result_url  # lands on what the import changed
+    result = client.get(result_url).content.decode()
+    s001 = Measure.objects.get(plan=cast.plan, code="S001")
+    assert reverse("measures:detail", args=[s001.pk]) in result and "この取込で登録・変更した施策（50件）" in result
     assert Measure.objects.filter(plan=cast.plan).count() == 51
     run.refresh_from_db()
     assert run.status == ImportRun.Status.APPLIED and run.user == cast.admin

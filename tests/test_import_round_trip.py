@@ -87,3 +87,18 @@ def test_a_dropdown_value_for_national_items_imports(cast):
     sheets["施策"][1][4] = "3. 自治体の行政手続のオンライン化"
     services.plan_import(plan=cast.plan, data=xlsx(sheets), file_name="p.xlsx", user=None)
     assert [i.number for i in Measure.objects.get(code="S001").national_items.all()] == [3]
+
+
+def test_the_template_offers_department_names_and_a_name_imports(cast):
+    workbook = load_workbook(io.BytesIO(services.plan_template(plan=cast.plan)))
+    validations = {str(v.sqref).split(":")[0]: v.formula1 for v in workbook["施策"].data_validations.dataValidation}
+    owner_column = [c.value for c in workbook["施策"][1]].index("担当部署")
+    formula = validations[f"{chr(ord('A') + owner_column)}2"]
+    choices = list(workbook["選択肢"].iter_rows(values_only=True))
+    column = [c for c in choices[0]].index("部署名")
+    assert f"${chr(ord('A') + column)}$" in formula  # the drop-down lists names, not codes
+    assert "情報政策課" in [r[column] for r in choices[1:]]
+    sheets = realistic_sheets(1)
+    sheets["施策"][1][5] = "情報政策課"
+    services.plan_import(plan=cast.plan, data=xlsx(sheets), file_name="p.xlsx", user=None)
+    assert Measure.objects.get(code="S001").owner_department == cast.joho

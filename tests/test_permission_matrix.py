@@ -98,10 +98,10 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "password_change": read_page(council=(200, 200), viewer=(200, 200), staff_owner=(200, 200),
                                  staff_other_dept=(200, 200), staff_other_city=(200, 200), admin=(200, 200)),
     "password_change_done": read_page(staff_other_city=(200, 405)),
-    # landing: staff go to 「担当の取組」, council and viewer to the dashboard, admins see the plan list
+    # landing: staff go to 「担当の取組」, council and viewer to the dashboard, admins to the 事務局's home
     # (see plans.views.LANDING_BY_ROLE)
     "home": read_page(council=(REDIRECT, 405), viewer=(REDIRECT, 405), staff_owner=(REDIRECT, 405),
-                      staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405)),
+                      staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405), admin=(REDIRECT, 405)),
     "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
     # detail pages and staff updates
     "measures:detail": read_page(),
@@ -109,6 +109,15 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "measures:report_progress": owner_write(),
     "measures:record_value": owner_write(),
     "milestones:update": owner_write(),
+    # due-date changes: the owning department asks (a form page; POST refused with 400 when empty), the
+    # 事務局 decides (POST only: back to the page it came from; an empty decision is a message, not a write)
+    "milestones:request_due_date": owner_write(staff_owner=(200, 400), admin=(200, 400)),
+    "milestones:decide_due_date": by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403),
+                                          staff_owner=(405, 403), staff_other_dept=(405, 403),
+                                          staff_other_city=(405, 404), admin=(405, REDIRECT)),
+    # the 事務局's home: admins only (their landing page)
+    "office:home": by_role(anonymous=(LOGIN, LOGIN), council=(403, 405), viewer=(403, 405), staff_owner=(403, 405),
+                           staff_other_dept=(403, 405), staff_other_city=(403, 405), admin=(200, 405)),
     # each user's own reminder opt-out; the department calendar feed (the token in the URL is the
     # secret, so it is public on purpose: calendar apps cannot log in)
     "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
@@ -159,6 +168,8 @@ KWARGS: dict[str, Callable] = {
     "measures:record_value": lambda c: {"pk": c.indicator.pk},
     "milestones:detail": lambda c: {"pk": c.milestone.pk},
     "milestones:update": lambda c: {"pk": c.milestone.pk},
+    "milestones:request_due_date": lambda c: {"pk": c.milestone.pk},
+    "milestones:decide_due_date": lambda c: {"pk": _pending_request(c).pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
     "governance:meeting": lambda c: {"pk": _meeting(c).pk},
@@ -194,6 +205,7 @@ POST_DATA: dict[str, Callable] = {
     "governance:agenda_add": lambda c: {"title": "matrix"},
     "governance:agenda_item": lambda c: {"order": "2", "note": "matrix"},
     "governance:revisions": lambda c: {"plan": c.plan.pk, "reason": "matrix"},
+    "milestones:decide_due_date": lambda c: {"decision": "reject", "comment": "matrix"},
 }
 
 
@@ -218,6 +230,14 @@ def _revision(c):
     from governance.services import revision_start
 
     return revision_start(user=c.admin, plan=c.plan)
+
+
+def _pending_request(cast):
+    from milestones.models import DueDateChangeRequest
+
+    return DueDateChangeRequest.objects.create(milestone=cast.milestone, previous_due_date=cast.milestone.due_date,
+                                               requested_due_date=cast.milestone.due_date, reason="matrix",
+                                               requested_by=cast.alice)
 
 
 # --- machinery ------------------------------------------------------------------------------------------

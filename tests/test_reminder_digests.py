@@ -45,8 +45,8 @@ def test_a_department_gets_one_digest_grouped_by_stage_and_sorted_by_due_date(jo
     assert message.subject == "【DX推進】期限の近いマイルストーン 3件（情報政策課）"
     assert set(message.to) == {"joho@example.jp", "alice@example.jp", "admin1@example.jp"}
     body = message.body
-    assert body.index("■ 期限を過ぎています") < body.index("LATE 要件定義") < body.index("■ 期限の7日前")
-    assert body.index("■ 期限の7日前") < body.index("SOON-A データ移行") < body.index("SOON-B 移行リハーサル")
+    assert body.index("■ 期限を過ぎています") < body.index("LATE 要件定義") < body.index("■ 期限まで7日以内")
+    assert body.index("■ 期限まで7日以内") < body.index("SOON-A データ移行") < body.index("SOON-B 移行リハーサル")
     assert "FAR" not in body
     assert "期限: 令和8年11月25日(水)（あと5日）" in body
     assert "状況: 進行中" in body
@@ -174,7 +174,7 @@ def test_a_moved_due_date_starts_the_stages_afresh(joho):
     soon.save()
     run_reminders(run_date=dt.date(2026, 11, 24), inline=True)
     assert len(mail.outbox) == 2
-    assert "SOON-A データ移行" in mail.outbox[1].body and "期限の30日前" in mail.outbox[1].body
+    assert "SOON-A データ移行" in mail.outbox[1].body and "期限まで30日以内" in mail.outbox[1].body
     assert ReminderLog.objects.filter(milestone=soon).count() == 2
 
 

@@ -66,8 +66,8 @@ def test_home_requires_login(client):
 
 
 def test_home_shows_only_the_users_municipality(client, cast):
-    client.force_login(cast.admin)  # staff land on 「担当の取組」 instead (tests/test_staff_updates.py)
-    html = client.get("/").content.decode()
+    client.force_login(cast.admin)  # the admin lands on the 事務局's home (staff on 「担当の取組」)
+    html = client.get("/", follow=True).content.decode()
     assert cast.plan.title in html
     assert cast.other_plan.title not in html
 

@@ -14,13 +14,17 @@ from core.fiscal import fiscal_year_bounds
 from core.people import person_label
 from measures.models import Measure, ProgressUpdate
 from measures.progress import (
+    NO_DISCREPANCY,
     OPEN,
+    Discrepancy,
     Health,
     ShowsProgress,
     annotate_measure_progress,
+    discrepancy_of_annotated,
     health_of_annotated,
     milestone_urgency,
     ratio_of_annotated,
+    status_label,
 )
 from measures.selectors import KpiRow, indicator_prefetch, kpi_rows
 from milestones.models import Milestone
@@ -46,6 +50,11 @@ class MeasureRow(ShowsProgress):
     next_due: dt.date | None
     last_update_at: dt.datetime | None
     last_update_by: str
+    discrepancy: Discrepancy = NO_DISCREPANCY
+
+    @property
+    def latest_status_label(self) -> str:
+        return status_label(self.measure.latest_status)
 
 
 @dataclass
@@ -124,7 +133,8 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
             continue
         result.measures.append(MeasureRow(
             measure=m, ratio=ratio_of_annotated(m), health=health, next_due=m.next_due, last_update_at=m.latest_at,
-            last_update_by=person_label(authors.get(m.latest_author_id)) if m.latest_author_id else ""))
+            last_update_by=person_label(authors.get(m.latest_author_id)) if m.latest_author_id else "",
+            discrepancy=discrepancy_of_annotated(m)))
     far = dt.date.max
     result.measures.sort(key=lambda r: (Health.ORDER.index(r.health), r.next_due or far, r.measure.code))
 
@@ -146,6 +156,11 @@ class MeasureDetail(ShowsProgress):
     kpis: list[KpiRow]
     milestones: list[Milestone]
     editable_milestone_ids: set[int]
+    discrepancy: Discrepancy = NO_DISCREPANCY
+
+    @property
+    def latest_status_label(self) -> str:
+        return status_label(self.measure.latest_status)
 
 
 def measure_detail(*, pk: int, today: dt.date) -> Measure:
@@ -165,7 +180,7 @@ def measure_detail_data(*, measure: Measure, user: User | AnonymousUser) -> Meas
     health = health_of_annotated(measure, kpi_behind=any(k.assessment.behind for k in kpis))
     milestones = list(measure.milestones.all())
     return MeasureDetail(measure=measure, ratio=ratio_of_annotated(measure), health=health, kpis=kpis,
-                         milestones=milestones,
+                         milestones=milestones, discrepancy=discrepancy_of_annotated(measure),
                          editable_milestone_ids={ms.pk for ms in milestones if _may_change_milestone(access, ms, measure)})
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from measures.forms import ProgressReportForm
 from measures.models import Measure
-from measures.progress import GRADE_RULE
+from measures.progress import GRADE_RULE, PROGRESS_RULE, discrepancy_rule
 from milestones.timeline import measure_timeline
 from plans.permissions import access_for, can_change, can_view
 
@@ -42,6 +42,8 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                include_internal=not access_for(request.user).is_read_only),
         "can_edit": can_edit,
         "grade_rule": GRADE_RULE,
+        "progress_rule": PROGRESS_RULE,
+        "discrepancy_rule": discrepancy_rule(),
         "progress_form": ProgressReportForm(initial={"status": measure.latest_status,
                                                      "percent_done": measure.latest_percent}) if can_edit else None,
     })

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from core.fiscal import format_wareki
 
 from ..models import ReminderLog
 from .planning import lease_cutoff
-from .stages import OPEN_STATUSES, Stage, parse_stage, stage_label
+from .stages import OPEN_STATUSES, Stage, days_left_label, parse_stage, stage_label
 
 
 @dataclass
@@ -32,16 +33,7 @@ class DigestItem:
     remaining: str
     status: str
     department: str
-    url: str
-
-
-def _remaining(due_date: dt.date, run_date: dt.date) -> str:
-    days = (due_date - run_date).days
-    if days > 0:
-        return _("あと%(days)s日") % {"days": days}
-    if days == 0:
-        return _("本日")
-    return _("%(days)s日超過") % {"days": -days}
+    url: str  # straight to the item's update form (a milestone's status, a measure's progress report)
 
 
 def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlternatives:
@@ -55,15 +47,16 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
                 parse_stage(row.stage.replace("escalate_", "overdue_")), ms.code, ms.title,
                 f"{ms.measure.code} {ms.measure.title}",
                 "、".join(f"{i.number}. {i.short_name or i.name}" for i in ms.measure.national_items.all()),
-                ms.due_date, format_wareki(ms.due_date, weekday=True), _remaining(ms.due_date, run_date),
-                ms.get_status_display(), ms.owner_department.name, f"{settings.SITE_URL}/milestones/{ms.pk}/"))
+                ms.due_date, format_wareki(ms.due_date, weekday=True), days_left_label(ms.due_date, run_date),
+                ms.get_status_display(), ms.owner_department.name,
+                settings.SITE_URL + reverse("milestones:update", args=[ms.pk])))
         else:
             m = row.measure
             stale_items.append(DigestItem(
                 None, m.code, m.title, f"{m.code} {m.title}",
                 "、".join(f"{i.number}. {i.short_name or i.name}" for i in m.national_items.all()),
                 None, format_wareki(row.due_date), "", "", m.owner_department.name,
-                f"{settings.SITE_URL}/measures/{m.pk}/"))
+                settings.SITE_URL + reverse("measures:report_progress", args=[m.pk])))
     groups: dict[str, list[DigestItem]] = defaultdict(list)
     for item in sorted(milestone_items, key=lambda i: (i.stage.urgency, i.due_date, i.code)):
         groups[stage_label(item.stage)].append(item)

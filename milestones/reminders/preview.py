@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from measures.models import Measure
 
 from ..models import Milestone
 from .planning import Digest
-from .stages import parse_stage, stage_label
+from .stages import days_left_label, parse_stage, stage_label
 
 
 @dataclass
@@ -20,6 +21,7 @@ class PreviewLine:
     code: str
     title: str
     due_label: str
+    days_left: str = ""  # counted from the run date: honest after a catch-up
 
 
 @dataclass
@@ -28,7 +30,7 @@ class PreviewDigest:
     lines: list[PreviewLine]
 
 
-def preview(digests: list[Digest]) -> list[PreviewDigest]:
+def preview(digests: list[Digest], *, run_date: dt.date | None = None) -> list[PreviewDigest]:
     """Digests with the names of their items, in two queries."""
     ms_ids = {i.milestone_id for d in digests for i in d.items if i.milestone_id}
     measure_ids = {i.measure_id for d in digests for i in d.items if i.measure_id}
@@ -41,7 +43,8 @@ def preview(digests: list[Digest]) -> list[PreviewDigest]:
             if item.milestone_id:
                 ms = milestones[item.milestone_id]
                 stage = parse_stage(item.stage.replace("escalate_", "overdue_"))
-                lines.append(PreviewLine(stage_label(stage), ms.code, ms.title, format_wareki(ms.due_date, weekday=True)))
+                lines.append(PreviewLine(stage_label(stage), ms.code, ms.title, format_wareki(ms.due_date, weekday=True),
+                                         days_left_label(ms.due_date, run_date) if run_date else ""))
             else:
                 m = measures[item.measure_id]
                 lines.append(PreviewLine(_("進捗の更新をお願いします"), m.code, m.title, ""))
@@ -53,5 +56,6 @@ def describe_digest(digest: Digest) -> str:
     [p] = preview([digest])
     head = _("管理者へ（期限超過）") if digest.kind == "escalation" else digest.name
     lines = [f"■ {head} → {', '.join(digest.recipients)}（{len(digest.items)}件）"]
-    lines += [f"  [{line.stage}] {line.code} {line.title} {line.due_label}".rstrip() for line in p.lines]
+    lines += [f"  [{line.stage}] {line.code} {line.title} {line.due_label} {line.days_left}".rstrip()
+              for line in p.lines]
     return "\n".join(lines)

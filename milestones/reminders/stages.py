@@ -83,9 +83,21 @@ def stage_for(*, due_date: dt.date, run_date: dt.date, horizon: dt.date | None =
 
 
 def stage_label(stage: Stage) -> str:
+    """The heading of a stage's group. A "before" stage says "within N days", never "N days before": after a
+    catch-up (closed days, an outage) an item of the 7-day stage may be due in 3; days_left_label says which."""
     if stage.kind == "overdue":
         return _("期限を過ぎています")
     if stage.kind == "due":
         return _("期限当日")
-    return _("期限の%(days)s日前") % {"days": stage.days}
+    return _("期限まで%(days)s日以内") % {"days": stage.days}
+
+
+def days_left_label(due_date: dt.date, on: dt.date) -> str:
+    """The real number of days from `on` (the run date) to the due date."""
+    days = (due_date - on).days
+    if days > 0:
+        return _("あと%(days)s日") % {"days": days}
+    if days == 0:
+        return _("本日")
+    return _("%(days)s日超過") % {"days": -days}
 
