@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "work",
     "importing",
     "dashboard",
+    "council",
     "api",
     "devdata",
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("measures/", include(([path("<int:pk>/", work_views.measure_detail, name="detail"),
                                 *measure_urls.urlpatterns], "measures"))),
     path("milestones/", include("milestones.urls")),
+    path("", include("council.urls")),  # /dashboard/changes/ and /council/…
     path("dashboard/", include("dashboard.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
