@@ -320,7 +320,7 @@ def briefing_for(*, plan: Plan, session: CouncilSession, today: dt.date, public:
     is_past = day < today
     previous = previous_session(session)
     since = previous.ends_on if previous else max(day - dt.timedelta(days=90), _plan_start(plan))
-    since = min(since, day)
+    since = min(max(since, _plan_start(plan)), day)
     overview = plan_overview(plan=plan, filters=Filters(), today=day, as_of=day if is_past else None)
     changes = changes_between(plan=plan, since=since, until=day)
     late = _late_with_reasons(plan=plan, day=day, public=public, overdue=list(overview.overdue))

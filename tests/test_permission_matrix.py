@@ -114,9 +114,29 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: api_read(staff_other_city=(404, 403)) for name in (
         "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
         "api:indicatorvalue-detail")},
+    # council: what changed since the last session, sessions and 答弁 commitments (the dashboard's audience and
+    # rules: GET only; objects in the URL are the city's own, so another city's staff get 404)
+    **{name: dashboard_page() for name in ("council:changes", "council:changes_export", "council:sessions")},
+    **{name: by_role(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
+                     staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
+       for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")},
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
+
+def _commitment(cast):
+    """A council session of the cast's city with one 答弁 commitment (created on first use)."""
+    import datetime as dt
+
+    from council.services import commitment_create, session_create
+
+    if not hasattr(cast, "commitment"):
+        session = session_create(municipality=cast.city, name="第1回定例会", starts_on=dt.date(2025, 6, 1),
+                                 ends_on=dt.date(2025, 6, 20))
+        cast.commitment = commitment_create(session=session, questioner="議員A", answering_official="市長",
+                                            words="検討する", owner_department=cast.joho, due_fy=2025)
+    return cast.commitment
+
 
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
 KWARGS: dict[str, Callable] = {
@@ -127,6 +147,10 @@ KWARGS: dict[str, Callable] = {
     "milestones:update": lambda c: {"pk": c.milestone.pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "council:changes_export": lambda c: {"fmt": "csv"},
+    "council:commitment": lambda c: {"pk": _commitment(c).pk},
+    "council:briefing": lambda c: {"pk": _commitment(c).session_id},
+    "council:briefing_xlsx": lambda c: {"pk": _commitment(c).session_id},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
     "api:plan-progress": lambda c: {"pk": c.plan.pk},
     "api:measure-detail": lambda c: {"pk": c.measure.pk},
