@@ -16,8 +16,7 @@ class CouncilSessionAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    list_display = ("session", "questioner", "answering_official", "subject", "deadline", "owner_department",
-                    "status")
+    list_display = ("session", "questioner", "answering_official", "subject", "deadline", "owner_department", "status")
     list_filter = ("status", "session")
     search_fields = ("questioner", "answering_official", "subject", "words")
     autocomplete_fields = ()

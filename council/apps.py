@@ -20,8 +20,9 @@ def add_council_permissions(sender, using="default", **kwargs) -> None:
         group = Group.objects.using(using).filter(name=role).first()
         if group is None:
             continue
-        group.permissions.add(*Permission.objects.using(using).filter(content_type__app_label="council",
-                                                                       codename__in=codenames))
+        group.permissions.add(
+            *Permission.objects.using(using).filter(content_type__app_label="council", codename__in=codenames)
+        )
 
 
 class CouncilConfig(AppConfig):

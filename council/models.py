@@ -21,8 +21,9 @@ class CouncilSession(models.Model):
         REGULAR = "regular", _("定例会")
         EXTRA = "extra", _("臨時会")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="council_sessions",
-                                     verbose_name=_("自治体"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="council_sessions", verbose_name=_("自治体")
+    )
     name = models.CharField(_("会議名"), max_length=100, help_text=_("例: 令和7年第3回定例会"))
     kind = models.CharField(_("種別"), max_length=8, choices=Kind.choices, default=Kind.REGULAR)
     starts_on = models.DateField(_("開会日"))
@@ -59,20 +60,24 @@ class Commitment(models.Model):
     Status = WorkStatus
     OPEN_STATUSES = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
 
-    session = models.ForeignKey(CouncilSession, on_delete=models.PROTECT, related_name="commitments",
-                                verbose_name=_("会議"))
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+",
-                                     verbose_name=_("自治体"), editable=False)
+    session = models.ForeignKey(
+        CouncilSession, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("会議")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("自治体"), editable=False
+    )
     questioner = models.CharField(_("質問者"), max_length=100, help_text=_("議員名（公開版には表示しません）"))
     answering_official = models.CharField(_("答弁者"), max_length=100, help_text=_("役職（例: 総務部長）"))
     subject = models.CharField(_("質問の項目"), max_length=200, blank=True)
     words = models.TextField(_("答弁の内容"), help_text=_("約束した内容（会議録から）"))
     due_date = models.DateField(_("期限"), null=True, blank=True)
-    due_fy = models.PositiveSmallIntegerField(_("期限の年度"), null=True, blank=True,
-                                              help_text=_("期限が年度だけのとき（年度末を期限とします）"))
+    due_fy = models.PositiveSmallIntegerField(
+        _("期限の年度"), null=True, blank=True, help_text=_("期限が年度だけのとき（年度末を期限とします）")
+    )
     deadline = models.DateField(_("期限（判定用）"), editable=False, null=True)
-    owner_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="commitments",
-                                         verbose_name=_("担当部署"))
+    owner_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("担当部署")
+    )
     record_url = models.URLField(_("会議録・映像のURL"), blank=True)
     measures = models.ManyToManyField(Measure, blank=True, related_name="commitments", verbose_name=_("関連する施策"))
     status = models.CharField(_("状況"), max_length=16, choices=WorkStatus.choices, default=WorkStatus.NOT_STARTED)
@@ -86,10 +91,12 @@ class Commitment(models.Model):
         verbose_name_plural = _("答弁（約束事項）")
         ordering = ["deadline", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(due_date__isnull=False) | Q(due_fy__isnull=False),
-                                   name="commitment_has_due"),
-            models.CheckConstraint(condition=~Q(status="done") | Q(completed_on__isnull=False),
-                                   name="commitment_done_has_completed_on"),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=False) | Q(due_fy__isnull=False), name="commitment_has_due"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_on__isnull=False), name="commitment_done_has_completed_on"
+            ),
         ]
         indexes = [models.Index(fields=["owner_department", "deadline"], name="commitment_owner_due_idx")]
 
@@ -112,8 +119,11 @@ class Commitment(models.Model):
             errors["completed_on"] = _("完了にするときは完了日を入力してください。")
         if self.status != WorkStatus.DONE and self.completed_on:
             errors["completed_on"] = _("完了日は状況が「完了」のときだけ入力できます。")
-        if self.session_id and self.owner_department_id and \
-                self.owner_department.municipality_id != self.session.municipality_id:
+        if (
+            self.session_id
+            and self.owner_department_id
+            and self.owner_department.municipality_id != self.session.municipality_id
+        ):
             errors["owner_department"] = _("担当部署は会議と同じ自治体の部署を選んでください。")
         if errors:
             raise ValidationError(errors)

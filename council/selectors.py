@@ -44,13 +44,19 @@ def sessions_of(*, municipality_id: int) -> list[CouncilSession]:
 
 def last_session_before(*, municipality_id: int, day: dt.date) -> CouncilSession | None:
     """The latest session that had closed before `day` ("since the last session" starts at its 閉会日)."""
-    return (CouncilSession.objects.filter(municipality_id=municipality_id, ends_on__lt=day)
-            .order_by("-ends_on", "-id").first())
+    return (
+        CouncilSession.objects.filter(municipality_id=municipality_id, ends_on__lt=day)
+        .order_by("-ends_on", "-id")
+        .first()
+    )
 
 
 def previous_session(session: CouncilSession) -> CouncilSession | None:
-    return (CouncilSession.objects.filter(municipality_id=session.municipality_id, starts_on__lt=session.starts_on)
-            .order_by("-starts_on", "-id").first())
+    return (
+        CouncilSession.objects.filter(municipality_id=session.municipality_id, starts_on__lt=session.starts_on)
+        .order_by("-starts_on", "-id")
+        .first()
+    )
 
 
 # --- what changed between two days ---------------------------------------------------------------------
@@ -136,9 +142,18 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
     first_due = first_due_dates(plan=plan, milestone_ids=moved_ids) if moved_ids else {}
 
     def base(row: MeasureRow, kind: str, subject: str, before: str, after: str, **kw) -> Change:
-        return Change(kind=kind, measure_id=row.id, measure_code=row.code, measure_title=row.title,
-                      department=row.department, item_numbers=row.item_numbers, subject=subject, before=before,
-                      after=after, **kw)
+        return Change(
+            kind=kind,
+            measure_id=row.id,
+            measure_code=row.code,
+            measure_title=row.title,
+            department=row.department,
+            item_numbers=row.item_numbers,
+            subject=subject,
+            before=before,
+            after=after,
+            **kw,
+        )
 
     out: list[Change] = []
     for pk, m in sorted(b.milestones.items(), key=lambda kv: (kv[1].due_date, kv[1].code)):
@@ -148,17 +163,41 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
         old: PastMilestone | None = a.milestones.get(pk)
         label = f"{m.code} {m.title}"
         if m.status == WorkStatus.DONE and (old is None or old.status != WorkStatus.DONE):
-            out.append(base(row, "completed", label, _status(old.status) if old else _("（未登録）"),
-                            _("完了（%(day)s）") % {"day": _fmt(m.completed_on)}, milestone_id=pk))
+            out.append(
+                base(
+                    row,
+                    "completed",
+                    label,
+                    _status(old.status) if old else _("（未登録）"),
+                    _("完了（%(day)s）") % {"day": _fmt(m.completed_on)},
+                    milestone_id=pk,
+                )
+            )
         overdue_b = m.status in OPEN and m.due_date < until
         overdue_a = old is not None and old.status in OPEN and old.due_date < since
         if overdue_b and not overdue_a:
-            out.append(base(row, "newly_overdue", label, _fmt(old.due_date) if old else "",
-                            _("期限 %(day)s・%(status)s") % {"day": _fmt(m.due_date), "status": _status(m.status)},
-                            milestone_id=pk))
+            out.append(
+                base(
+                    row,
+                    "newly_overdue",
+                    label,
+                    _fmt(old.due_date) if old else "",
+                    _("期限 %(day)s・%(status)s") % {"day": _fmt(m.due_date), "status": _status(m.status)},
+                    milestone_id=pk,
+                )
+            )
         if old is not None and old.due_date != m.due_date:
-            out.append(base(row, "due_moved", label, _fmt(old.due_date), _fmt(m.due_date),
-                            note=_("当初期限 %(day)s") % {"day": _fmt(first_due.get(pk))}, milestone_id=pk))
+            out.append(
+                base(
+                    row,
+                    "due_moved",
+                    label,
+                    _fmt(old.due_date),
+                    _fmt(m.due_date),
+                    note=_("当初期限 %(day)s") % {"day": _fmt(first_due.get(pk))},
+                    milestone_id=pk,
+                )
+            )
     for pk, row in rows_b.items():
         old_row = rows_a.get(pk)
         if old_row is None:
@@ -227,28 +266,65 @@ class CommitmentRow:
         return str(WorkStatus(self.status).label)
 
 
-def commitment_rows(*, municipality_id: int, today: dt.date, public: bool, session_id: int | None = None,
-                    questioner: str | None = None, before_session: CouncilSession | None = None,
-                    as_of: dt.date | None = None) -> list[CommitmentRow]:
+def commitment_rows(
+    *,
+    municipality_id: int,
+    today: dt.date,
+    public: bool,
+    session_id: int | None = None,
+    questioner: str | None = None,
+    before_session: CouncilSession | None = None,
+    as_of: dt.date | None = None,
+) -> list[CommitmentRow]:
     """Commitments of a municipality (one session's, one questioner's, or those made before a session), with
     status and overdue flag; as_of: as they stood at the end of that day (3 queries)."""
     if as_of is not None:
         qs = latest_versions(Commitment.history.filter(municipality_id=municipality_id), before=end_of_day(as_of))
-        fields = ["id", "session_id", "questioner", "answering_official", "subject", "words", "deadline", "due_date",
-                  "due_fy", "owner_department_id", "record_url", "status", "completed_on", "progress_note",
-                  "internal_note"]
+        fields = [
+            "id",
+            "session_id",
+            "questioner",
+            "answering_official",
+            "subject",
+            "words",
+            "deadline",
+            "due_date",
+            "due_fy",
+            "owner_department_id",
+            "record_url",
+            "status",
+            "completed_on",
+            "progress_note",
+            "internal_note",
+        ]
         raw = list(qs.values(*fields))
     else:
         qs = Commitment.objects.filter(municipality_id=municipality_id)
-        raw = list(qs.values("id", "session_id", "questioner", "answering_official", "subject", "words", "deadline",
-                             "due_date", "due_fy", "owner_department_id", "record_url", "status", "completed_on",
-                             "progress_note", "internal_note"))
+        raw = list(
+            qs.values(
+                "id",
+                "session_id",
+                "questioner",
+                "answering_official",
+                "subject",
+                "words",
+                "deadline",
+                "due_date",
+                "due_fy",
+                "owner_department_id",
+                "record_url",
+                "status",
+                "completed_on",
+                "progress_note",
+                "internal_note",
+            )
+        )
     sessions = {s.id: s for s in CouncilSession.objects.filter(municipality_id=municipality_id)}
     departments = dict(Department.objects.filter(municipality_id=municipality_id).values_list("id", "name"))
     links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for cid, mid, code, title in (Commitment.measures.through.objects
-                                  .filter(commitment__municipality_id=municipality_id)
-                                  .values_list("commitment_id", "measure_id", "measure__code", "measure__title")):
+    for cid, mid, code, title in Commitment.measures.through.objects.filter(
+        commitment__municipality_id=municipality_id
+    ).values_list("commitment_id", "measure_id", "measure__code", "measure__title"):
         links[cid].append((mid, f"{code} {title}"))
     rows = []
     for r in raw:
@@ -263,14 +339,28 @@ def commitment_rows(*, municipality_id: int, today: dt.date, public: bool, sessi
             continue
         deadline = r["deadline"]
         due_label = _fmt(r["due_date"]) if r["due_date"] else (_("%(fy)s年度末") % {"fy": r["due_fy"]})
-        rows.append(CommitmentRow(
-            id=r["id"], session=s.name, session_id=s.id, session_starts_on=s.starts_on,
-            questioner="" if public else r["questioner"], answering_official=r["answering_official"],
-            subject=r["subject"], words=r["words"], deadline=deadline, due_label=due_label,
-            department=departments.get(r["owner_department_id"], ""), record_url=r["record_url"],
-            status=r["status"], completed_on=r["completed_on"], progress_note=r["progress_note"],
-            internal_note="" if public else r["internal_note"], measures=links.get(r["id"], []),
-            overdue=r["status"] in OPEN and deadline is not None and deadline < today))
+        rows.append(
+            CommitmentRow(
+                id=r["id"],
+                session=s.name,
+                session_id=s.id,
+                session_starts_on=s.starts_on,
+                questioner="" if public else r["questioner"],
+                answering_official=r["answering_official"],
+                subject=r["subject"],
+                words=r["words"],
+                deadline=deadline,
+                due_label=due_label,
+                department=departments.get(r["owner_department_id"], ""),
+                record_url=r["record_url"],
+                status=r["status"],
+                completed_on=r["completed_on"],
+                progress_note=r["progress_note"],
+                internal_note="" if public else r["internal_note"],
+                measures=links.get(r["id"], []),
+                overdue=r["status"] in OPEN and deadline is not None and deadline < today,
+            )
+        )
     rows.sort(key=lambda c: (-c.session_starts_on.toordinal(), c.deadline or dt.date.max, c.id))
     return rows
 
@@ -325,10 +415,26 @@ def briefing_for(*, plan: Plan, session: CouncilSession, today: dt.date, public:
     changes = changes_between(plan=plan, since=since, until=day)
     late = _late_with_reasons(plan=plan, day=day, public=public, overdue=list(overview.overdue))
     risks = deadline_risks(plan=plan, today=day, as_of=day if is_past else None)
-    commitments = commitment_rows(municipality_id=plan.municipality_id, today=day, public=public,
-                                  before_session=session, as_of=day if is_past else None)
-    return Briefing(session=session, previous=previous, plan=plan, day=day, is_past=is_past, overview=overview,
-                    changes=changes, late=late, risks=risks, commitments=commitments, public=public)
+    commitments = commitment_rows(
+        municipality_id=plan.municipality_id,
+        today=day,
+        public=public,
+        before_session=session,
+        as_of=day if is_past else None,
+    )
+    return Briefing(
+        session=session,
+        previous=previous,
+        plan=plan,
+        day=day,
+        is_past=is_past,
+        overview=overview,
+        changes=changes,
+        late=late,
+        risks=risks,
+        commitments=commitments,
+        public=public,
+    )
 
 
 def _plan_start(plan: Plan) -> dt.date:
@@ -341,16 +447,24 @@ def _late_with_reasons(*, plan: Plan, day: dt.date, public: bool, overdue: list)
     if not measure_ids:
         return []
     reports = ProgressUpdate.objects.filter(measure_id__in=measure_ids, created_at__lt=end_of_day(day)).exclude(
-        comment="")
+        comment=""
+    )
     if public:
         reports = reports.filter(is_internal=False)
-    latest = {mid: (comment, created) for mid, comment, created in (
-        reports.annotate(_rank=Window(RowNumber(), partition_by=[F("measure_id")],
-                                      order_by=[F("created_at").desc(), F("id").desc()]))
-        .filter(_rank=1).values_list("measure_id", "comment", "created_at"))}
+    latest = {
+        mid: (comment, created)
+        for mid, comment, created in (
+            reports.annotate(
+                _rank=Window(
+                    RowNumber(), partition_by=[F("measure_id")], order_by=[F("created_at").desc(), F("id").desc()]
+                )
+            )
+            .filter(_rank=1)
+            .values_list("measure_id", "comment", "created_at")
+        )
+    }
     out = []
     for m in overdue:
         comment, created = latest.get(m.measure_id, ("", None))
         out.append(LateItem(milestone=m, reason=comment, reason_date=created.date() if created else None))
     return out
-

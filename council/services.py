@@ -12,8 +12,14 @@ from plans.models import Department, Municipality
 from .models import Commitment, CouncilSession
 
 
-def session_create(*, municipality: Municipality, name: str, starts_on: dt.date, ends_on: dt.date,
-                   kind: str = CouncilSession.Kind.REGULAR) -> CouncilSession:
+def session_create(
+    *,
+    municipality: Municipality,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    kind: str = CouncilSession.Kind.REGULAR,
+) -> CouncilSession:
     session = CouncilSession(municipality=municipality, name=name, starts_on=starts_on, ends_on=ends_on, kind=kind)
     session.full_clean()
     session.save()
@@ -21,14 +27,33 @@ def session_create(*, municipality: Municipality, name: str, starts_on: dt.date,
 
 
 @transaction.atomic
-def commitment_create(*, session: CouncilSession, questioner: str, answering_official: str, words: str,
-                      owner_department: Department, subject: str = "", due_date: dt.date | None = None,
-                      due_fy: int | None = None, record_url: str = "", measures: list[Measure] | None = None,
-                      internal_note: str = "") -> Commitment:
-    commitment = Commitment(session=session, municipality=session.municipality, questioner=questioner,
-                            answering_official=answering_official, words=words, owner_department=owner_department,
-                            subject=subject, due_date=due_date, due_fy=due_fy, record_url=record_url,
-                            internal_note=internal_note)
+def commitment_create(
+    *,
+    session: CouncilSession,
+    questioner: str,
+    answering_official: str,
+    words: str,
+    owner_department: Department,
+    subject: str = "",
+    due_date: dt.date | None = None,
+    due_fy: int | None = None,
+    record_url: str = "",
+    measures: list[Measure] | None = None,
+    internal_note: str = "",
+) -> Commitment:
+    commitment = Commitment(
+        session=session,
+        municipality=session.municipality,
+        questioner=questioner,
+        answering_official=answering_official,
+        words=words,
+        owner_department=owner_department,
+        subject=subject,
+        due_date=due_date,
+        due_fy=due_fy,
+        record_url=record_url,
+        internal_note=internal_note,
+    )
     commitment.full_clean()
     commitment.save()
     if measures:
@@ -36,8 +61,9 @@ def commitment_create(*, session: CouncilSession, questioner: str, answering_off
     return commitment
 
 
-def commitment_set_status(*, commitment: Commitment, status: str, completed_on: dt.date | None = None,
-                          progress_note: str | None = None) -> Commitment:
+def commitment_set_status(
+    *, commitment: Commitment, status: str, completed_on: dt.date | None = None, progress_note: str | None = None
+) -> Commitment:
     commitment.status = status
     commitment.completed_on = completed_on if status == WorkStatus.DONE else None
     if progress_note is not None:

@@ -61,8 +61,10 @@ def _changes(request: HttpRequest):
         if problem:
             raise BadInput(problem)
     if since > until:
-        raise BadInput(_("開始日（%(since)s）が終了日（%(until)s）より後になっています。開始日は終了日以前にしてください。")
-                       % {"since": since.isoformat(), "until": until.isoformat()})
+        raise BadInput(
+            _("開始日（%(since)s）が終了日（%(until)s）より後になっています。開始日は終了日以前にしてください。")
+            % {"since": since.isoformat(), "until": until.isoformat()}
+        )
     return ctx, changes_between(plan=ctx.plan, since=since, until=until), session
 
 
@@ -74,8 +76,11 @@ def changes(request: HttpRequest) -> HttpResponse:
     if ctx.public or ctx.access.is_superuser:
         params["muni"] = ctx.plan.municipality.code
     sessions = sessions_of(municipality_id=ctx.plan.municipality_id)
-    return render(request, "council/changes.html", base_context(
-        ctx, tab="changes", data=data, session=session, sessions=sessions, export_query=urlencode(params)))
+    return render(
+        request,
+        "council/changes.html",
+        base_context(ctx, tab="changes", data=data, session=session, sessions=sessions, export_query=urlencode(params)),
+    )
 
 
 @dashboard_view
@@ -83,17 +88,28 @@ def changes_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     ctx, data, _session = _changes(request)
-    headers = [_("国の取組事項"), _("担当部署"), _("区分"), _("施策コード"), _("施策"), _("対象"), _("変更前"), _("変更後"),
-               _("備考")]
+    headers = [
+        _("国の取組事項"),
+        _("担当部署"),
+        _("区分"),
+        _("施策コード"),
+        _("施策"),
+        _("対象"),
+        _("変更前"),
+        _("変更後"),
+        _("備考"),
+    ]
     rows = []
     for g in data.groups:
         for dept, changes in g.departments:
             for c in changes:
-                rows.append([g.label, dept, c.kind_label, c.measure_code, c.measure_title, c.subject, c.before,
-                             c.after, c.note])
+                rows.append(
+                    [g.label, dept, c.kind_label, c.measure_code, c.measure_title, c.subject, c.before, c.after, c.note]
+                )
     title = _("%(since)s以降の変化") % {"since": data.since.isoformat()}
-    return exports.export_response(exports.Table("changes", title, headers, rows), fmt=fmt, as_of=data.until,
-                                   request=request)
+    return exports.export_response(
+        exports.Table("changes", title, headers, rows), fmt=fmt, as_of=data.until, request=request
+    )
 
 
 @dashboard_view
@@ -107,21 +123,48 @@ def sessions(request: HttpRequest) -> HttpResponse:
         if not raw.isdigit():
             raise BadInput(_("会議の指定「%(value)s」は正しくありません。") % {"value": raw[:40]})
         session_id = _session_for(ctx, int(raw)).pk
-    rows = commitment_rows(municipality_id=ctx.plan.municipality_id, today=ctx.today, public=ctx.public,
-                           session_id=session_id, questioner=questioner or None, as_of=ctx.as_of)
+    rows = commitment_rows(
+        municipality_id=ctx.plan.municipality_id,
+        today=ctx.today,
+        public=ctx.public,
+        session_id=session_id,
+        questioner=questioner or None,
+        as_of=ctx.as_of,
+    )
     all_sessions = sessions_of(municipality_id=ctx.plan.municipality_id)
-    questioners = [] if ctx.public else sorted(set(Commitment.objects.filter(
-        municipality_id=ctx.plan.municipality_id).values_list("questioner", flat=True)))
-    return render(request, "council/sessions.html", base_context(
-        ctx, tab="council", rows=rows, sessions=all_sessions, session_id=session_id, questioner=questioner,
-        questioners=questioners, overdue=sum(1 for r in rows if r.overdue)))
+    questioners = (
+        []
+        if ctx.public
+        else sorted(
+            set(
+                Commitment.objects.filter(municipality_id=ctx.plan.municipality_id).values_list("questioner", flat=True)
+            )
+        )
+    )
+    return render(
+        request,
+        "council/sessions.html",
+        base_context(
+            ctx,
+            tab="council",
+            rows=rows,
+            sessions=all_sessions,
+            session_id=session_id,
+            questioner=questioner,
+            questioners=questioners,
+            overdue=sum(1 for r in rows if r.overdue),
+        ),
+    )
 
 
 @dashboard_view
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _plan_context(request)
-    rows = [r for r in commitment_rows(municipality_id=ctx.plan.municipality_id, today=ctx.today,
-                                       public=ctx.public) if r.id == pk]
+    rows = [
+        r
+        for r in commitment_rows(municipality_id=ctx.plan.municipality_id, today=ctx.today, public=ctx.public)
+        if r.id == pk
+    ]
     if not rows:
         raise Http404
     return render(request, "council/commitment.html", base_context(ctx, tab="council", c=rows[0]))
@@ -136,8 +179,11 @@ def briefing(request: HttpRequest, pk: int) -> HttpResponse:
     query = {"plan": ctx.plan.code}
     if ctx.public or ctx.access.is_superuser:
         query["muni"] = ctx.plan.municipality.code
-    return render(request, "council/briefing.html", base_context(
-        ctx, tab="council", b=data, kind_order=KIND_ORDER, xlsx_query=urlencode(query)))
+    return render(
+        request,
+        "council/briefing.html",
+        base_context(ctx, tab="council", b=data, kind_order=KIND_ORDER, xlsx_query=urlencode(query)),
+    )
 
 
 @dashboard_view

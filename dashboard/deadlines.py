@@ -74,8 +74,9 @@ def _past_deadline(*, due: dt.date, status: str, deadline: dt.date, today: dt.da
 def deadline_risks(*, plan: Plan, today: dt.date, as_of: dt.date | None = None) -> list[DeadlineRisk]:
     """Every item of the plan's edition that has a national deadline, with the milestones and measures
     scheduled past it (3 queries; as_of: from the snapshot of that day)."""
-    items = list(NationalItem.objects.filter(edition_id=plan.edition_id, national_deadline__isnull=False)
-                 .order_by("number"))
+    items = list(
+        NationalItem.objects.filter(edition_id=plan.edition_id, national_deadline__isnull=False).order_by("number")
+    )
     if not items:
         return []
     by_id = {i.id: i for i in items}
@@ -91,32 +92,74 @@ def deadline_risks(*, plan: Plan, today: dt.date, as_of: dt.date | None = None) 
         for ms in snap.milestones.values():
             for item_id in ms.measure.item_ids:
                 if item_id in by_id:
-                    pairs.append((item_id, {
-                        "id": ms.pk, "code": ms.code, "title": ms.title, "due_date": ms.due_date,
-                        "status": ms.status, "measure_id": ms.measure_id, "measure__code": ms.measure.code,
-                        "measure__title": ms.measure.title,
-                        "owner_department__name": ms.owner_department.name if ms.owner_department else ""}))
+                    pairs.append(
+                        (
+                            item_id,
+                            {
+                                "id": ms.pk,
+                                "code": ms.code,
+                                "title": ms.title,
+                                "due_date": ms.due_date,
+                                "status": ms.status,
+                                "measure_id": ms.measure_id,
+                                "measure__code": ms.measure.code,
+                                "measure__title": ms.measure.title,
+                                "owner_department__name": ms.owner_department.name if ms.owner_department else "",
+                            },
+                        )
+                    )
     else:
         through = plan.measures.model.national_items.through
-        for item_id, code, end_fy in (through.objects.filter(measure__plan=plan, nationalitem_id__in=list(by_id))
-                                      .values_list("nationalitem_id", "measure__code", "measure__end_fy")):
+        for item_id, code, end_fy in through.objects.filter(
+            measure__plan=plan, nationalitem_id__in=list(by_id)
+        ).values_list("nationalitem_id", "measure__code", "measure__end_fy"):
             measures[item_id].append((code, end_fy))
-        for r in (Milestone.objects.filter(plan=plan, measure__national_items__in=list(by_id))
-                  .exclude(status=WorkStatus.CANCELLED)
-                  .values("id", "code", "title", "due_date", "status", "measure_id", "measure__code",
-                          "measure__title", "owner_department__name", "measure__national_items")):
+        for r in (
+            Milestone.objects.filter(plan=plan, measure__national_items__in=list(by_id))
+            .exclude(status=WorkStatus.CANCELLED)
+            .values(
+                "id",
+                "code",
+                "title",
+                "due_date",
+                "status",
+                "measure_id",
+                "measure__code",
+                "measure__title",
+                "owner_department__name",
+                "measure__national_items",
+            )
+        ):
             pairs.append((r.pop("measure__national_items"), r))
-    risks = {i.id: DeadlineRisk(number=i.number, name=i.name, short_name=i.short_name or i.name,
-                                deadline=i.national_deadline, note=i.deadline_note,
-                                passed=i.national_deadline < today) for i in items}
+    risks = {
+        i.id: DeadlineRisk(
+            number=i.number,
+            name=i.name,
+            short_name=i.short_name or i.name,
+            deadline=i.national_deadline,
+            note=i.deadline_note,
+            passed=i.national_deadline < today,
+        )
+        for i in items
+    }
     late_measures: dict[int, set[str]] = defaultdict(set)
     for item_id, r in sorted(pairs, key=lambda p: (p[1]["due_date"], p[1]["code"])):
         risk = risks[item_id]
         if _past_deadline(due=r["due_date"], status=r["status"], deadline=risk.deadline, today=today):
-            risk.milestones.append(LateMilestone(
-                pk=r["id"], code=r["code"], title=r["title"], due_date=r["due_date"], status=r["status"],
-                measure_id=r["measure_id"], measure_code=r["measure__code"], measure_title=r["measure__title"],
-                department=r["owner_department__name"] or "", days_past=max(0, (r["due_date"] - risk.deadline).days)))
+            risk.milestones.append(
+                LateMilestone(
+                    pk=r["id"],
+                    code=r["code"],
+                    title=r["title"],
+                    due_date=r["due_date"],
+                    status=r["status"],
+                    measure_id=r["measure_id"],
+                    measure_code=r["measure__code"],
+                    measure_title=r["measure__title"],
+                    department=r["owner_department__name"] or "",
+                    days_past=max(0, (r["due_date"] - risk.deadline).days),
+                )
+            )
             late_measures[item_id].add(r["measure__code"])
     for item_id, rows in measures.items():
         for code, end_fy in rows:
@@ -145,8 +188,11 @@ def against_edition(*, rows: list[MeasureRow], plan: Plan, edition: FrameworkEdi
     counts once under each later item any of its items maps to."""
     source = {i.id: i for i in NationalItem.objects.filter(edition_id=plan.edition_id)}
     target = list(NationalItem.objects.filter(edition=edition).order_by("number"))
-    links = list(ItemCrosswalk.objects.filter(from_item__edition_id=plan.edition_id, to_item__edition=edition)
-                 .values_list("from_item_id", "to_item_id"))
+    links = list(
+        ItemCrosswalk.objects.filter(from_item__edition_id=plan.edition_id, to_item__edition=edition).values_list(
+            "from_item_id", "to_item_id"
+        )
+    )
     target_numbers = {i.id: i.number for i in target}
     to_of_source: dict[int, set[int]] = defaultdict(set)  # source item number → target numbers
     mapped_from: dict[int, list[str]] = defaultdict(list)
@@ -163,9 +209,13 @@ def against_edition(*, rows: list[MeasureRow], plan: Plan, edition: FrameworkEdi
             by_source[n].append(r)
         for t in hit:
             by_target[t].append(r)
-    view_rows = [_group(by_target.get(i.number, []), GroupRow(key=i.number, number=i.number, label=i.name,
-                                                              group=i.group)) for i in target]
-    unmapped = [_group(by_source.get(s.number, []), GroupRow(key=s.number, number=s.number, label=s.name,
-                                                             group=s.group))
-                for s in sorted(source.values(), key=lambda s: s.number) if s.number not in to_of_source]
+    view_rows = [
+        _group(by_target.get(i.number, []), GroupRow(key=i.number, number=i.number, label=i.name, group=i.group))
+        for i in target
+    ]
+    unmapped = [
+        _group(by_source.get(s.number, []), GroupRow(key=s.number, number=s.number, label=s.name, group=s.group))
+        for s in sorted(source.values(), key=lambda s: s.number)
+        if s.number not in to_of_source
+    ]
     return EditionView(edition=edition, rows=view_rows, mapped_from=dict(mapped_from), unmapped=unmapped)

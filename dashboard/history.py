@@ -47,11 +47,15 @@ def validate_as_of(*, plan: Plan, day: dt.date, today: dt.date) -> str | None:
     """A Japanese message when the plan cannot be shown as of `day`, else None."""
     if day > today:
         return _("基準日「%(day)s」は未来の日付です。今日（%(today)s）以前の日付を指定してください。") % {
-            "day": day.isoformat(), "today": today.isoformat()}
+            "day": day.isoformat(),
+            "today": today.isoformat(),
+        }
     started = plan_started_on(plan)
     if day < started:
-        return _("基準日「%(day)s」は、この計画がポータルに登録された日（%(start)s）より前です。"
-                 "%(start)s 以降の日付を指定してください。") % {"day": day.isoformat(), "start": started.isoformat()}
+        return _(
+            "基準日「%(day)s」は、この計画がポータルに登録された日（%(start)s）より前です。"
+            "%(start)s 以降の日付を指定してください。"
+        ) % {"day": day.isoformat(), "start": started.isoformat()}
     return None
 
 
@@ -59,8 +63,8 @@ def latest_versions(history: QuerySet, *, before: dt.datetime) -> QuerySet:
     """Of a historical table (already narrowed to one plan), the newest row per object recorded before
     `before`, deleted objects left out: one query."""
     ranked = history.filter(history_date__lt=before).annotate(
-        _rank=Window(RowNumber(), partition_by=[F("id")], order_by=[F("history_date").desc(),
-                                                                    F("history_id").desc()]))
+        _rank=Window(RowNumber(), partition_by=[F("id")], order_by=[F("history_date").desc(), F("history_id").desc()])
+    )
     return ranked.filter(_rank=1).exclude(history_type="-")
 
 
@@ -144,70 +148,125 @@ class Snapshot:
 def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
     """The plan at the end of `day` (8 queries, whatever the date or the amount of history)."""
     before = end_of_day(day)
-    departments = {d.id: d for d in Department.objects.filter(municipality_id=plan.municipality_id)
-                   .only("id", "name", "code", "sort_order")}  # 1
+    departments = {
+        d.id: d
+        for d in Department.objects.filter(municipality_id=plan.municipality_id).only(
+            "id", "name", "code", "sort_order"
+        )
+    }  # 1
 
-    hm = list(latest_versions(Measure.history.filter(plan_id=plan.id), before=before)  # 1
-              .values("history_id", "id", "code", "title", "owner_department_id", "pillar_id", "start_fy", "end_fy",
-                      "sort_order"))
+    hm = list(
+        latest_versions(Measure.history.filter(plan_id=plan.id), before=before).values(  # 1
+            "history_id", "id", "code", "title", "owner_department_id", "pillar_id", "start_fy", "end_fy", "sort_order"
+        )
+    )
     measures: dict[int, PastMeasure] = {}
     by_history: dict[int, PastMeasure] = {}
     for r in hm:
-        m = PastMeasure(pk=r["id"], code=r["code"], title=r["title"], owner_department_id=r["owner_department_id"],
-                        pillar_id=r["pillar_id"], start_fy=r["start_fy"], end_fy=r["end_fy"],
-                        sort_order=r["sort_order"], owner_department=departments.get(r["owner_department_id"]))
+        m = PastMeasure(
+            pk=r["id"],
+            code=r["code"],
+            title=r["title"],
+            owner_department_id=r["owner_department_id"],
+            pillar_id=r["pillar_id"],
+            start_fy=r["start_fy"],
+            end_fy=r["end_fy"],
+            sort_order=r["sort_order"],
+            owner_department=departments.get(r["owner_department_id"]),
+        )
         measures[m.pk] = m
         by_history[r["history_id"]] = m
     through = apps.get_model("measures", "HistoricalMeasure_national_items")  # simple-history's m2m history
     if by_history:
-        for hist_id, item_id in (through.objects.filter(history__plan_id=plan.id,  # 1
-                                                        history__history_date__lt=before)
-                                 .filter(history_id__in=list(by_history))
-                                 .values_list("history_id", "nationalitem_id")):
+        for hist_id, item_id in (
+            through.objects.filter(
+                history__plan_id=plan.id,  # 1
+                history__history_date__lt=before,
+            )
+            .filter(history_id__in=list(by_history))
+            .values_list("history_id", "nationalitem_id")
+        ):
             by_history[hist_id].item_ids.append(item_id)
 
     milestones: dict[int, PastMilestone] = {}
-    for r in (latest_versions(Milestone.history.filter(plan_id=plan.id), before=before)  # 1
-              .values("id", "code", "title", "measure_id", "owner_department_id", "due_date", "status",
-                      "completed_on", "sort_order")):
+    for r in latest_versions(Milestone.history.filter(plan_id=plan.id), before=before).values(  # 1
+        "id", "code", "title", "measure_id", "owner_department_id", "due_date", "status", "completed_on", "sort_order"
+    ):
         if r["measure_id"] not in measures:
             continue
         milestones[r["id"]] = PastMilestone(
-            pk=r["id"], code=r["code"], title=r["title"], measure_id=r["measure_id"],
-            owner_department_id=r["owner_department_id"], due_date=r["due_date"], status=r["status"],
-            completed_on=r["completed_on"], sort_order=r["sort_order"], measure=measures[r["measure_id"]],
-            owner_department=departments.get(r["owner_department_id"]))
+            pk=r["id"],
+            code=r["code"],
+            title=r["title"],
+            measure_id=r["measure_id"],
+            owner_department_id=r["owner_department_id"],
+            due_date=r["due_date"],
+            status=r["status"],
+            completed_on=r["completed_on"],
+            sort_order=r["sort_order"],
+            measure=measures[r["measure_id"]],
+            owner_department=departments.get(r["owner_department_id"]),
+        )
 
     latest_report: dict[int, tuple[str, int | None]] = {}
-    reports = (ProgressUpdate.objects.filter(measure__plan_id=plan.id, created_at__lt=before)  # 1
-               .annotate(_rank=Window(RowNumber(), partition_by=[F("measure_id")],
-                                      order_by=[F("created_at").desc(), F("id").desc()]))
-               .filter(_rank=1).values_list("measure_id", "status", "percent_done"))
+    reports = (
+        ProgressUpdate.objects.filter(measure__plan_id=plan.id, created_at__lt=before)  # 1
+        .annotate(
+            _rank=Window(RowNumber(), partition_by=[F("measure_id")], order_by=[F("created_at").desc(), F("id").desc()])
+        )
+        .filter(_rank=1)
+        .values_list("measure_id", "status", "percent_done")
+    )
     for measure_id, status, percent in reports:
         latest_report[measure_id] = (status, percent)
 
-    indicators = [PastIndicator(**r) for r in (  # 1
-        latest_versions(Indicator.history.filter(plan_id=plan.id), before=before)
-        .values("id", "code", "name", "unit", "direction", "baseline_value", "baseline_date", "target_value",
-                "target_fy", "measure_id", "sort_order")) if r["measure_id"] in measures]
+    indicators = [
+        PastIndicator(**r)
+        for r in (  # 1
+            latest_versions(Indicator.history.filter(plan_id=plan.id), before=before).values(
+                "id",
+                "code",
+                "name",
+                "unit",
+                "direction",
+                "baseline_value",
+                "baseline_date",
+                "target_value",
+                "target_fy",
+                "measure_id",
+                "sort_order",
+            )
+        )
+        if r["measure_id"] in measures
+    ]
 
     # A value is known at the end of the day if it was recorded by then, and still valid if no correction of
     # it had been recorded by then.
     corrected = IndicatorValue.objects.filter(corrects=OuterRef("pk"), recorded_at__lt=before)
     values: dict[int, list[tuple[dt.date, Decimal, int]]] = {}
-    for ind_id, as_of, value, pk in (IndicatorValue.objects  # 1
-                                     .filter(indicator__plan_id=plan.id, recorded_at__lt=before)
-                                     .filter(~Exists(corrected))
-                                     .order_by("indicator_id", "as_of", "recorded_at", "id")
-                                     .values_list("indicator_id", "as_of", "value", "id")):
+    for ind_id, as_of, value, pk in (
+        IndicatorValue.objects.filter(indicator__plan_id=plan.id, recorded_at__lt=before)  # 1
+        .filter(~Exists(corrected))
+        .order_by("indicator_id", "as_of", "recorded_at", "id")
+        .values_list("indicator_id", "as_of", "value", "id")
+    ):
         series = values.setdefault(ind_id, [])
         if series and series[-1][0] == as_of:  # two uncorrected values for one date: the later one stands
             series[-1] = (as_of, value, pk)
         else:
             series.append((as_of, value, pk))
     item_numbers = dict(NationalItem.objects.filter(edition_id=plan.edition_id).values_list("id", "number"))  # 1
-    return Snapshot(plan=plan, day=day, measures=measures, milestones=milestones, latest_report=latest_report,
-                    indicators=indicators, values=values, departments=departments, item_numbers=item_numbers)
+    return Snapshot(
+        plan=plan,
+        day=day,
+        measures=measures,
+        milestones=milestones,
+        latest_report=latest_report,
+        indicators=indicators,
+        values=values,
+        departments=departments,
+        item_numbers=item_numbers,
+    )
 
 
 def first_due_dates(*, plan: Plan, milestone_ids: list[int] | None = None) -> dict[int, dt.date]:
@@ -215,13 +274,21 @@ def first_due_dates(*, plan: Plan, milestone_ids: list[int] | None = None) -> di
     qs = Milestone.history.filter(plan_id=plan.id)
     if milestone_ids is not None:
         qs = qs.filter(id__in=milestone_ids)
-    ranked = qs.annotate(_rank=Window(RowNumber(), partition_by=[F("id")],
-                                      order_by=[F("history_date").asc(), F("history_id").asc()])).filter(_rank=1)
+    ranked = qs.annotate(
+        _rank=Window(RowNumber(), partition_by=[F("id")], order_by=[F("history_date").asc(), F("history_id").asc()])
+    ).filter(_rank=1)
     return dict(ranked.values_list("id", "due_date"))
 
 
-def filter_measures(snapshot: Snapshot, *, fy: int | None, department: int | None, item_number: int | None,
-                    pillar: int | None, measure: int | None) -> list[PastMeasure]:
+def filter_measures(
+    snapshot: Snapshot,
+    *,
+    fy: int | None,
+    department: int | None,
+    item_number: int | None,
+    pillar: int | None,
+    measure: int | None,
+) -> list[PastMeasure]:
     """The measures of a snapshot that pass the dashboard filters, in the dashboard's order."""
     out = []
     for m in snapshot.measures.values():
@@ -237,4 +304,3 @@ def filter_measures(snapshot: Snapshot, *, fy: int | None, department: int | Non
             continue
         out.append(m)
     return sorted(out, key=lambda m: (m.sort_order, m.code))
-

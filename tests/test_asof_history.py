@@ -37,8 +37,9 @@ TODAY = dt.date(2025, 9, 10)
 
 
 def at(day: dt.date, hour: int = 10):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone(dt.timedelta(hours=9))),
-                               tick=False)
+    return time_machine.travel(
+        dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=False
+    )
 
 
 @dataclass
@@ -83,18 +84,19 @@ def test_a_milestone_completed_today_is_open_as_of_yesterday(history):
     today = plan_snapshot(plan=history.plan, day=TODAY)
     assert yesterday.milestones[history.a.pk].status == WorkStatus.NOT_STARTED
     assert today.milestones[history.a.pk].status == WorkStatus.DONE
-    row_before = measure_rows(plan=history.plan, filters=Filters(), today=TODAY - dt.timedelta(days=1),
-                              as_of=TODAY - dt.timedelta(days=1))[0]
+    row_before = measure_rows(
+        plan=history.plan, filters=Filters(), today=TODAY - dt.timedelta(days=1), as_of=TODAY - dt.timedelta(days=1)
+    )[0]
     assert (row_before.ms_done, row_before.ms_total) == (0, 3)
 
 
 def test_a_due_date_moved_last_month_shows_its_old_date_as_of_two_months_ago(history):
     two_months_ago = dt.date(2025, 7, 10)
-    past = milestone_list(plan=history.plan, filters=Filters(), state="all", today=two_months_ago,
-                          as_of=two_months_ago)
+    past = milestone_list(plan=history.plan, filters=Filters(), state="all", today=two_months_ago, as_of=two_months_ago)
     assert {m.code: m.due_date for m in past}["B"] == dt.date(2025, 6, 30)
-    overdue_then = milestone_list(plan=history.plan, filters=Filters(), state="overdue", today=two_months_ago,
-                                  as_of=two_months_ago)
+    overdue_then = milestone_list(
+        plan=history.plan, filters=Filters(), state="overdue", today=two_months_ago, as_of=two_months_ago
+    )
     assert [m.code for m in overdue_then] == ["B"]
     now = plan_snapshot(plan=history.plan, day=TODAY)
     assert now.milestones[history.b.pk].due_date == dt.date(2025, 12, 31)
@@ -118,12 +120,14 @@ def test_the_past_overview_counts_what_the_page_showed_on_that_day(history):
 def test_changes_since_lists_exactly_the_hand_built_changes(history):
     changes = changes_between(plan=history.plan, since=dt.date(2025, 8, 1), until=TODAY)
     got = sorted((c.kind, c.subject, c.before, c.after) for c in changes.changes)
-    assert got == sorted([
-        ("completed", "A 要綱改正", "未着手", "完了（2025/9/10）"),
-        ("due_moved", "B 移行計画", "2025/6/30", "2025/12/31"),
-        ("newly_overdue", "C 試行", "2025/8/31", "期限 2025/8/31・未着手"),
-        ("kpi_new", "交付率", "", "2025/4/1 45%"),
-    ])
+    assert got == sorted(
+        [
+            ("completed", "A 要綱改正", "未着手", "完了（2025/9/10）"),
+            ("due_moved", "B 移行計画", "2025/6/30", "2025/12/31"),
+            ("newly_overdue", "C 試行", "2025/8/31", "期限 2025/8/31・未着手"),
+            ("kpi_new", "交付率", "", "2025/4/1 45%"),
+        ]
+    )
     moved = next(c for c in changes.changes if c.kind == "due_moved")
     assert moved.note == "当初期限 2025/6/30"
     # grouped by national item (the measure is under items 1 and 3), then department
@@ -161,12 +165,15 @@ def test_pages_show_a_past_view_with_a_banner(history):
         assert "移行計画" in csv and "2025-06-30" in csv
 
 
-@pytest.mark.parametrize("query, message", [
-    ("as_of=2030-01-01", "未来の日付"),
-    ("as_of=2024-01-01", "登録された日"),
-    ("as_of=令和7年", "日付として読めません"),
-    ("edition=v9.9", "国の計画の版「v9.9」はありません"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("as_of=2030-01-01", "未来の日付"),
+        ("as_of=2024-01-01", "登録された日"),
+        ("as_of=令和7年", "日付として読めません"),
+        ("edition=v9.9", "国の計画の版「v9.9」はありません"),
+    ],
+)
 def test_bad_input_is_a_japanese_400_never_a_500(history, query, message):
     client = Client()
     client.force_login(history.council)

@@ -36,18 +36,35 @@ def _on_friday_morning():
 
 @pytest.fixture
 def sessions(cast):
-    s1 = session_create(municipality=cast.city, name="令和8年第2回定例会", starts_on=dt.date(2026, 6, 1),
-                        ends_on=dt.date(2026, 6, 20))
-    s2 = session_create(municipality=cast.city, name="令和8年第3回定例会", starts_on=dt.date(2026, 9, 1),
-                        ends_on=dt.date(2026, 9, 25))
-    s3 = session_create(municipality=cast.city, name="令和8年第4回定例会", starts_on=dt.date(2026, 12, 1),
-                        ends_on=dt.date(2026, 12, 18))
-    late = commitment_create(session=s1, questioner="山田太郎", answering_official="総務部長",
-                             words="10月を目途として要綱を改正する", owner_department=cast.joho,
-                             due_date=dt.date(2026, 10, 31), subject="DX推進の体制", measures=[cast.measure],
-                             internal_note="法規担当と調整中（庁内限り）", record_url="https://example.jp/kaigiroku/1")
-    fy = commitment_create(session=s2, questioner="佐藤花子", answering_official="市長",
-                           words="年度内に工程表を公表する", owner_department=cast.shimin, due_fy=2026)
+    s1 = session_create(
+        municipality=cast.city, name="令和8年第2回定例会", starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 6, 20)
+    )
+    s2 = session_create(
+        municipality=cast.city, name="令和8年第3回定例会", starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2026, 9, 25)
+    )
+    s3 = session_create(
+        municipality=cast.city, name="令和8年第4回定例会", starts_on=dt.date(2026, 12, 1), ends_on=dt.date(2026, 12, 18)
+    )
+    late = commitment_create(
+        session=s1,
+        questioner="山田太郎",
+        answering_official="総務部長",
+        words="10月を目途として要綱を改正する",
+        owner_department=cast.joho,
+        due_date=dt.date(2026, 10, 31),
+        subject="DX推進の体制",
+        measures=[cast.measure],
+        internal_note="法規担当と調整中（庁内限り）",
+        record_url="https://example.jp/kaigiroku/1",
+    )
+    fy = commitment_create(
+        session=s2,
+        questioner="佐藤花子",
+        answering_official="市長",
+        words="年度内に工程表を公表する",
+        owner_department=cast.shimin,
+        due_fy=2026,
+    )
     return {"s1": s1, "s2": s2, "s3": s3, "late": late, "fy": fy}
 
 
@@ -61,8 +78,13 @@ def test_a_commitment_needs_a_due_date_or_year(sessions, cast):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as err:
-        commitment_create(session=sessions["s1"], questioner="x", answering_official="市長", words="検討する",
-                          owner_department=cast.joho)
+        commitment_create(
+            session=sessions["s1"],
+            questioner="x",
+            answering_official="市長",
+            words="検討する",
+            owner_department=cast.joho,
+        )
     assert "期限の日付か年度" in str(err.value)
     assert Commitment.objects.count() == 2
 
@@ -86,8 +108,12 @@ def test_a_commitment_past_due_appears_in_the_departments_next_digest_once(sessi
     assert "/council/commitments/" in message.body
     assert "議会答弁で約束した事項" in message.alternatives[0][0]
     log = ReminderLog.objects.get(section="commitment")
-    assert (log.object_id, log.stage, log.state, log.department_id) == (sessions["late"].pk, "overdue_15", "sent",
-                                                                        cast.joho.pk)
+    assert (log.object_id, log.stage, log.state, log.department_id) == (
+        sessions["late"].pk,
+        "overdue_15",
+        "sent",
+        cast.joho.pk,
+    )
     # a second run the same day (or a retried task) sends nothing more about it
     count = len(mail.outbox)
     run_reminders(run_date=FRIDAY, inline=True)
@@ -98,7 +124,9 @@ def test_a_commitment_past_due_appears_in_the_departments_next_digest_once(sessi
     run_reminders(run_date=dt.date(2026, 11, 24), inline=True)
     assert len(mail.outbox) == count + 1
     assert sorted(ReminderLog.objects.filter(section="commitment").values_list("stage", flat=True)) == [
-        "overdue_15", "overdue_22"]
+        "overdue_15",
+        "overdue_22",
+    ]
 
 
 def test_a_completed_commitment_is_not_reminded_and_the_preview_names_it(sessions, cast):
@@ -184,8 +212,9 @@ def test_commitment_rows_as_of_a_past_day_show_the_status_then(sessions, cast):
     with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC), tick=False):
         commitment_set_status(commitment=sessions["late"], status=WorkStatus.DONE, completed_on=dt.date(2026, 11, 25))
     now = commitment_rows(municipality_id=cast.city.pk, today=dt.date(2026, 11, 26), public=False)
-    then = commitment_rows(municipality_id=cast.city.pk, today=dt.date(2026, 11, 24), public=False,
-                           as_of=dt.date(2026, 11, 24))
+    then = commitment_rows(
+        municipality_id=cast.city.pk, today=dt.date(2026, 11, 24), public=False, as_of=dt.date(2026, 11, 24)
+    )
     assert {r.id: r.status for r in now}[sessions["late"].pk] == WorkStatus.DONE
     assert {r.id: r.status for r in then}[sessions["late"].pk] == WorkStatus.NOT_STARTED
 

@@ -52,15 +52,19 @@ def test_the_briefing_prints_on_one_a4_page(council_page, live_server):
     assert f"/council/sessions/{upcoming.pk}/briefing/" in page.url
     assert upcoming.name in page.locator("h1").inner_text()
     body = page.locator("article.briefing").inner_text()
-    for part in ("国の取組事項（11項目）", "前回の会議からの変化", "遅れている取組とその理由", "国の期限に間に合わないおそれ",
-                 "これまでの会議での答弁とその進捗"):
+    for part in (
+        "国の取組事項（11項目）",
+        "前回の会議からの変化",
+        "遅れている取組とその理由",
+        "国の期限に間に合わないおそれ",
+        "これまでの会議での答弁とその進捗",
+    ):
         assert part in body
     assert "移行計画の策定" in body  # an overdue commitment of an earlier session
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()
     page.screenshot(path=str(ARTIFACTS / "briefing-print.png"), full_page=True)
-    pdf = page.pdf(path=str(ARTIFACTS / "briefing.pdf"), format="A4", print_background=True,
-                   prefer_css_page_size=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "briefing.pdf"), format="A4", print_background=True, prefer_css_page_size=True)
     assert pdf[:4] == b"%PDF"
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == 1, f"the briefing printed on {pages} pages"
@@ -88,6 +92,9 @@ def test_council_pages_have_no_serious_accessibility_violation(council_page, liv
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == [], bad
