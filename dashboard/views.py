@@ -186,10 +186,6 @@ def _guard(view):
 def _base(ctx: Context, *, tab: str = "", filters_from=None, **extra) -> dict:
     if filters_from is None and ctx.plan is not None and tab in ("overview", "timeline", "drill"):
         filters_from = filter_choices(plan=ctx.plan)
-    if tab == "overview" and filters_from is not None and ctx.plan is not None:
-        filters_from = {**filters_from, "edition_choices": list(
-            FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id).order_by("published_on")
-            .values_list("code", "name"))}
     return {"tab": tab, "show_filters": filters_from is not None, **(filters_from or {}),"ctx": ctx, "plan": ctx.plan, "filters": ctx.filters, "today": ctx.today, "public": ctx.public,
             "query": ctx.query(), "health_choices": [(h, Health.label(h)) for h in HEALTH_KEYS],
             "grade_rule": GRADE_RULE, "link_details": not ctx.public, **extra}
@@ -214,7 +210,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         for card in data.kpis:
             card.svg = charts.kpi_spark(card)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-                   "item_choices": data.item_choices}
+                   "item_choices": data.item_choices,
+                   "edition_choices": list(FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
+                                           .order_by("published_on").values_list("code", "name"))}
         return render_to_string("dashboard/overview_body.html",
                                 _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
                                       risks=risks, against=against), request)
