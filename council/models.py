@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.fiscal import fiscal_year_bounds
-from measures.models import Measure, WorkStatus
+from measures.models import OPEN_STATUSES, Measure, WorkStatus
 from plans.models import Department, Municipality
 
 
@@ -58,7 +58,7 @@ class Commitment(models.Model):
     milestone's; overdue = open and the deadline passed (Commitment.is_overdue, the only definition)."""
 
     Status = WorkStatus
-    OPEN_STATUSES = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
+    OPEN_STATUSES = OPEN_STATUSES
 
     session = models.ForeignKey(
         CouncilSession, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("会議")

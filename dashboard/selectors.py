@@ -1,4 +1,4 @@
-"""Read models of the council dashboard (DESIGN.md §6). The numbers come from measures/progress.py, the one
+"""Read models of the council dashboard (docs/dashboards-and-open-data.md). The numbers come from measures/progress.py, the one
 definition of progress; this module only counts them in SQL and groups them, in a fixed number of queries
 whatever the plan's size (pinned in tests/test_dashboard_queries.py).
 
@@ -18,21 +18,23 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
-from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
+from measures.models import STARTED_STATUSES, Indicator, IndicatorValue, Measure, WorkStatus
 from measures.progress import (
-    DUE_SOON_DAYS,
     GRADE_RULE,
-    OPEN,
     Health,
     ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
+    due_soon_q,
     group_health,
     group_ratio,
     health_of_annotated,
     measure_health,
     measure_ratio,
     measure_weight,
+    milestone_urgency,
+    open_q,
+    overdue_q,
     ratio_of_annotated,
 )
 from milestones.models import Milestone
@@ -267,13 +269,12 @@ def _milestone_queryset(*, plan: Plan, filters: Filters, measure_ids: list[int] 
     qs = Milestone.objects.filter(plan=plan)
     if measure_ids is not None:
         qs = qs.filter(measure_id__in=measure_ids)
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     state_q = {
         "all": ~Q(status=WorkStatus.CANCELLED),
         "done": Q(status=WorkStatus.DONE),
-        "open": Q(status__in=OPEN),
-        "overdue": Q(status__in=OPEN, due_date__lt=today),
-        "due_soon": Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon),
+        "open": open_q(),
+        "overdue": overdue_q(today),
+        "due_soon": due_soon_q(today),
         "cancelled": Q(status=WorkStatus.CANCELLED),
     }[state]
     return qs.filter(state_q)
@@ -341,7 +342,6 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     if by_pillar.get(None):
         pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
 
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     if snapshot is not None:
         ids = measure_ids_all if measure_ids_all is not None else list(snapshot.measures)
         counts = {"overdue": len(_past_milestones(snapshot, state="overdue", measure_ids=ids)),
@@ -351,8 +351,8 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         if measure_ids_all is not None:
             base = base.filter(measure_id__in=measure_ids_all)
         counts = base.aggregate(  # 1
-            overdue=Count("id", filter=Q(status__in=OPEN, due_date__lt=today)),
-            due_soon=Count("id", filter=Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon)),
+            overdue=Count("id", filter=overdue_q(today)),
+            due_soon=Count("id", filter=due_soon_q(today)),
         )
     overdue = list(milestone_list(plan=plan, filters=filters, state="overdue", today=today,  # 1
                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT, snapshot=snapshot))
@@ -454,7 +454,7 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     for m in values:
         col = index.get((fiscal_year(m["due_date"]), fiscal_quarter(m["due_date"])))
         m["column"] = col
-        m["overdue"] = m["status"] in OPEN and m["due_date"] < today
+        m["overdue"] = milestone_urgency(m["status"], m["due_date"], today) == "overdue"
         m["status_label"] = str(WorkStatus(m["status"]).label)
         by_measure[m["measure_id"]].append(m)
         count += 1
@@ -495,7 +495,6 @@ def _past_kpis(snapshot: Snapshot) -> list[KpiCard]:
 
 def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCard] | None) -> list[MeasureRow]:
     today = snapshot.day
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     measures = filter_measures(snapshot, fy=filters.fy, department=filters.department, item_number=filters.item,
                                pillar=filters.pillar, measure=filters.measure)
     by_measure: dict[int, list] = defaultdict(list)
@@ -509,9 +508,10 @@ def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCa
         mine = [x for x in by_measure.get(m.pk, []) if x.status != WorkStatus.CANCELLED]
         total = len(mine)
         done = sum(1 for x in mine if x.status == WorkStatus.DONE)
-        started = sum(1 for x in mine if x.status in (WorkStatus.IN_PROGRESS, WorkStatus.DONE, WorkStatus.DELAYED))
-        overdue = sum(1 for x in mine if x.status in OPEN and x.due_date < today)
-        idle = sum(1 for x in mine if x.status == WorkStatus.NOT_STARTED and today <= x.due_date <= soon)
+        started = sum(1 for x in mine if x.status in STARTED_STATUSES)
+        urgency = [milestone_urgency(x.status, x.due_date, today) for x in mine]
+        overdue = urgency.count("overdue")
+        idle = sum(1 for x, u in zip(mine, urgency, strict=True) if u == "soon" and x.status == WorkStatus.NOT_STARTED)
         status, percent = snapshot.latest_report.get(m.pk, (None, None))
         health = measure_health(total=total, done=done, started=started, overdue=overdue, due_soon_idle=idle,
                                 latest_percent=percent, latest_status=status, kpi_behind=m.pk in behind)
@@ -530,13 +530,12 @@ def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCa
 
 def _past_milestones(snapshot: Snapshot, *, state: str, measure_ids: list[int] | None) -> list:
     today = snapshot.day
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     keep = {
         "all": lambda m: m.status != WorkStatus.CANCELLED,
         "done": lambda m: m.status == WorkStatus.DONE,
-        "open": lambda m: m.status in OPEN,
-        "overdue": lambda m: m.status in OPEN and m.due_date < today,
-        "due_soon": lambda m: m.status in OPEN and today <= m.due_date <= soon,
+        "open": lambda m: milestone_urgency(m.status, m.due_date, today) != "closed",
+        "overdue": lambda m: milestone_urgency(m.status, m.due_date, today) == "overdue",
+        "due_soon": lambda m: milestone_urgency(m.status, m.due_date, today) == "soon",
         "cancelled": lambda m: m.status == WorkStatus.CANCELLED,
     }[state]
     ids = None if measure_ids is None else set(measure_ids)
