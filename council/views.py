@@ -8,16 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from core.forms import add_validation_errors
 from dashboard import exports
 from dashboard.history import plan_started_on, validate_as_of
 from dashboard.views import BadInput, base_context, dashboard_context, dashboard_view, parse_day
+from plans.permissions import can_change, can_view
 
 from . import briefing_xlsx
+from .forms import CommitmentStatusForm
 from .models import Commitment, CouncilSession
 from .selectors import (
     KIND_ORDER,
@@ -27,6 +34,7 @@ from .selectors import (
     last_session_before,
     sessions_of,
 )
+from .services import commitment_set_status
 
 
 def _plan_context(request: HttpRequest):
@@ -167,7 +175,49 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     if not rows:
         raise Http404
-    return render(request, "council/commitment.html", base_context(ctx, tab="council", c=rows[0]))
+    can_edit = request.user.is_authenticated and can_change(
+        request.user, Commitment.objects.select_related("session").get(pk=pk)
+    )
+    return render(request, "council/commitment.html", base_context(ctx, tab="council", c=rows[0], can_edit=can_edit))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owning department's staff (or the 事務局) report a commitment's status, as for a milestone."""
+    commitment = Commitment.objects.select_related("session", "owner_department").filter(pk=pk).first()
+    if commitment is None or not can_view(request.user, commitment):
+        raise Http404  # another municipality's: not even its existence is shown
+    if not can_change(request.user, commitment):
+        raise PermissionDenied(
+            _("この答弁の進捗を更新する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
+            % {"dept": commitment.owner_department.name}
+        )
+    if request.method == "GET":
+        form = CommitmentStatusForm(
+            initial={
+                "status": commitment.status,
+                "completed_on": commitment.completed_on,
+                "progress_note": commitment.progress_note,
+            }
+        )
+    else:
+        form = CommitmentStatusForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                commitment_set_status(
+                    commitment=commitment,
+                    status=data["status"],
+                    completed_on=data["completed_on"],
+                    progress_note=data["progress_note"],
+                )
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+            else:
+                messages.success(request, _("答弁の進捗を更新しました。"))
+                return redirect("council:commitment", pk=commitment.pk)
+    return render(request, "council/commitment_update.html", {"commitment": commitment, "form": form})
 
 
 @dashboard_view

@@ -232,3 +232,20 @@ def test_the_changes_page_defaults_to_the_last_session(sessions, cast):
     client.force_login(cast.council)
     html = client.get("/dashboard/changes/").content.decode()
     assert "前回の議会（令和8年第3回定例会、閉会 2026年9月25日）以降" in html
+
+
+def test_the_owning_department_reports_a_commitments_status(sessions, cast):
+    client = Client()
+    client.force_login(cast.alice)  # 情報政策課 owns the late commitment
+    url = f"/council/commitments/{sessions['late'].pk}/update/"
+    assert "進捗を更新" in client.get(f"/council/commitments/{sessions['late'].pk}/").content.decode()
+    bad = client.post(url, {"status": "in_progress", "completed_on": "2026/11/1", "progress_note": ""})
+    assert bad.status_code == 200 and "完了日は状況が「完了」のときだけ入力できます" in bad.content.decode()
+    response = client.post(url, {"status": "done", "completed_on": "", "progress_note": "要綱を改正しました"})
+    assert response.status_code == 302
+    sessions["late"].refresh_from_db()
+    assert (sessions["late"].status, sessions["late"].completed_on) == (WorkStatus.DONE, dt.date(2026, 11, 20))
+    assert sessions["late"].progress_note == "要綱を改正しました"
+    client.force_login(cast.bob)  # 市民課: not theirs
+    assert client.post(url, {"status": "in_progress"}).status_code == 403
+    assert "進捗を更新" not in client.get(f"/council/commitments/{sessions['late'].pk}/").content.decode()

@@ -120,6 +120,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: by_role(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
                      staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
        for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")},
+    "council:commitment_update": owner_write(),  # the commitment belongs to 情報政策課 (alice's department)
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
@@ -149,6 +150,7 @@ KWARGS: dict[str, Callable] = {
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
     "council:changes_export": lambda c: {"fmt": "csv"},
     "council:commitment": lambda c: {"pk": _commitment(c).pk},
+    "council:commitment_update": lambda c: {"pk": _commitment(c).pk},
     "council:briefing": lambda c: {"pk": _commitment(c).session_id},
     "council:briefing_xlsx": lambda c: {"pk": _commitment(c).session_id},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
@@ -165,6 +167,7 @@ POST_DATA: dict[str, Callable] = {
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
+    "council:commitment_update": lambda c: {"status": "in_progress", "completed_on": "", "progress_note": "matrix"},
 }
 
 
