@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,7 +146,7 @@ class Snapshot:
 
 
 def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
-    """The plan at the end of `day` (8 queries, whatever the date or the amount of history)."""
+    """The plan at the end of `day` (at most 12 queries, whatever the date or the amount of history)."""
     before = end_of_day(day)
     departments = {
         d.id: d
@@ -157,6 +157,16 @@ def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
 
     hm = list(
         latest_versions(Measure.history.filter(plan_id=plan.id), before=before).values(  # 1
+            "history_id", "id", "code", "title", "owner_department_id", "pillar_id", "start_fy", "end_fy", "sort_order"
+        )
+    )
+    # Objects a bulk writer created without a history row (the scale generator) are taken as they are now from
+    # the day they were created: the history cannot say more.
+    hm += list(
+        Measure.objects.filter(plan_id=plan.id, created_at__lt=before)  # 1
+        .exclude(Exists(Measure.history.filter(id=OuterRef("pk"))))
+        .annotate(history_id=Value(None, output_field=IntegerField()))
+        .values(
             "history_id", "id", "code", "title", "owner_department_id", "pillar_id", "start_fy", "end_fy", "sort_order"
         )
     )
@@ -175,7 +185,8 @@ def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
             owner_department=departments.get(r["owner_department_id"]),
         )
         measures[m.pk] = m
-        by_history[r["history_id"]] = m
+        if r["history_id"] is not None:
+            by_history[r["history_id"]] = m
     through = apps.get_model("measures", "HistoricalMeasure_national_items")  # simple-history's m2m history
     if by_history:
         for hist_id, item_id in (
@@ -187,11 +198,34 @@ def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
             .values_list("history_id", "nationalitem_id")
         ):
             by_history[hist_id].item_ids.append(item_id)
+    # Item links written without m2m history (the importer links items with bulk_create): the current links.
+    unlinked = [m for m in measures.values() if not m.item_ids]
+    if unlinked:
+        by_id = {m.pk: m for m in unlinked}
+        for measure_id, item_id in Measure.national_items.through.objects.filter(  # 1
+            measure_id__in=list(by_id)
+        ).values_list("measure_id", "nationalitem_id"):
+            by_id[measure_id].item_ids.append(item_id)
 
     milestones: dict[int, PastMilestone] = {}
-    for r in latest_versions(Milestone.history.filter(plan_id=plan.id), before=before).values(  # 1
-        "id", "code", "title", "measure_id", "owner_department_id", "due_date", "status", "completed_on", "sort_order"
-    ):
+    ms_fields = (
+        "id",
+        "code",
+        "title",
+        "measure_id",
+        "owner_department_id",
+        "due_date",
+        "status",
+        "completed_on",
+        "sort_order",
+    )
+    ms_rows = list(latest_versions(Milestone.history.filter(plan_id=plan.id), before=before).values(*ms_fields))  # 1
+    ms_rows += list(
+        Milestone.objects.filter(plan_id=plan.id, updated_at__lt=before)  # 1 (no history row: unchanged since)
+        .exclude(Exists(Milestone.history.filter(id=OuterRef("pk"))))
+        .values(*ms_fields)
+    )
+    for r in ms_rows:
         if r["measure_id"] not in measures:
             continue
         milestones[r["id"]] = PastMilestone(
@@ -220,25 +254,28 @@ def plan_snapshot(*, plan: Plan, day: dt.date) -> Snapshot:
     for measure_id, status, percent in reports:
         latest_report[measure_id] = (status, percent)
 
-    indicators = [
-        PastIndicator(**r)
-        for r in (  # 1
-            latest_versions(Indicator.history.filter(plan_id=plan.id), before=before).values(
-                "id",
-                "code",
-                "name",
-                "unit",
-                "direction",
-                "baseline_value",
-                "baseline_date",
-                "target_value",
-                "target_fy",
-                "measure_id",
-                "sort_order",
-            )
-        )
-        if r["measure_id"] in measures
-    ]
+    indicator_fields = (
+        "id",
+        "code",
+        "name",
+        "unit",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_fy",
+        "measure_id",
+        "sort_order",
+    )
+    indicator_rows = list(
+        latest_versions(Indicator.history.filter(plan_id=plan.id), before=before).values(*indicator_fields)  # 1
+    )
+    indicator_rows += list(
+        Indicator.objects.filter(plan_id=plan.id)  # 1 (no history row)
+        .exclude(Exists(Indicator.history.filter(id=OuterRef("pk"))))
+        .values(*indicator_fields)
+    )
+    indicators = [PastIndicator(**r) for r in indicator_rows if r["measure_id"] in measures]
 
     # A value is known at the end of the day if it was recorded by then, and still valid if no correction of
     # it had been recorded by then.
