@@ -175,6 +175,8 @@ def test_public_mode_hides_names_and_internal_notes(sessions, cast, settings):
     assert "法規担当と調整中" not in detail and "山田太郎" not in detail
     brief = client.get(f"/council/sessions/{sessions['s3'].pk}/briefing/?muni={cast.city.code}").content.decode()
     assert "10月を目途として" in brief and "山田太郎" not in brief
+    changes = client.get(f"/dashboard/changes/?muni={cast.city.code}")
+    assert changes.status_code == 200 and "/measures/" not in changes.content.decode()  # no staff-page links
 
 
 def test_the_briefing_has_every_part(sessions, cast):
