@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dashboard",
     "council",
     "api",
+    "governance",  # 推進体制, meetings, plan revisions
     "devdata",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("", include("council.urls")),  # /dashboard/changes/ and /council/…
     path("dashboard/", include("dashboard.urls")),
+    path("governance/", include("governance.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
