@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
-from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
+from measures.models import STARTED_STATUSES, Indicator, IndicatorValue, Measure, WorkStatus
 from measures.progress import (
     GRADE_RULE,
     NO_DISCREPANCY,
@@ -32,6 +32,8 @@ from measures.progress import (
     group_health,
     group_ratio,
     health_of_annotated,
+    measure_health,
+    measure_ratio,
     measure_weight,
     milestone_urgency,
     open_q,
@@ -41,6 +43,8 @@ from measures.progress import (
 )
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
+
+from .history import Snapshot, filter_measures, plan_snapshot
 
 HEALTH_KEYS = (Health.LATE, Health.WARNING, Health.NOT_STARTED, Health.ON_TRACK, Health.DONE)
 MILESTONE_STATES = ("all", "done", "open", "overdue", "due_soon", "cancelled")
@@ -203,10 +207,13 @@ def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
     return cards
 
 
-def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None = None) -> list[KpiCard]:
-    """The KPIs of the measures that pass the filters (drill-down of the grade counts)."""
-    cards = _kpis(plan=plan, measure_ids=None)
-    ids = {r.id for r in measure_rows(plan=plan, filters=filters, today=today, kpis=cards)}
+def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None = None,
+              as_of: dt.date | None = None) -> list[KpiCard]:
+    """The KPIs of the measures that pass the filters (drill-down of the grade counts); as_of: as they stood
+    at the end of that day."""
+    snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None
+    cards = _past_kpis(snapshot) if snapshot else _kpis(plan=plan, measure_ids=None)
+    ids = {r.id for r in measure_rows(plan=plan, filters=filters, today=today, kpis=cards, snapshot=snapshot)}
     cards = [k for k in cards if k.measure_id in ids]
     if grade:
         cards = [k for k in cards if (k.grade or "-") == grade]
@@ -214,8 +221,14 @@ def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None
 
 
 def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
-                 kpis: list[KpiCard] | None = None) -> list[MeasureRow]:
-    """Every measure of the plan that passes the filters, with its progress and health (4–5 queries)."""
+                 kpis: list[KpiCard] | None = None, as_of: dt.date | None = None,
+                 snapshot: Snapshot | None = None) -> list[MeasureRow]:
+    """Every measure of the plan that passes the filters, with its progress and health (4–5 queries).
+    as_of (or a snapshot of it): as the plan stood at the end of that day (dashboard/history.py)."""
+    if as_of is not None and snapshot is None:
+        snapshot = plan_snapshot(plan=plan, day=as_of)
+    if snapshot is not None:
+        return _past_measure_rows(snapshot, filters=filters, kpis=kpis)
     qs = annotate_measure_progress(
         _measure_queryset(plan=plan, filters=filters).select_related("owner_department")
         .only("id", "code", "title", "owner_department_id", "owner_department__name", "pillar_id", "sort_order"),
@@ -285,8 +298,17 @@ def _measure_ids_or_none(*, plan: Plan, filters: Filters, today: dt.date) -> lis
 
 
 def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
-                   measure_ids: list[int] | None = None, limit: int | None = None) -> QuerySet:
-    """The milestones a number counts (drill-down), most urgent first, with who owns them."""
+                   measure_ids: list[int] | None = None, limit: int | None = None, as_of: dt.date | None = None,
+                   snapshot: Snapshot | None = None) -> QuerySet | list:
+    """The milestones a number counts (drill-down), most urgent first, with who owns them. as_of: a list of
+    the milestones as they stood at the end of that day."""
+    if as_of is not None and snapshot is None:
+        snapshot = plan_snapshot(plan=plan, day=as_of)
+    if snapshot is not None:
+        if measure_ids is None and filters.narrowed:
+            measure_ids = [r.id for r in _past_measure_rows(snapshot, filters=filters, kpis=None)]
+        rows = _past_milestones(snapshot, state=state, measure_ids=measure_ids)
+        return rows[:limit] if limit else rows
     if measure_ids is None:
         measure_ids = _measure_ids_or_none(plan=plan, filters=filters, today=today)
     qs = (_milestone_queryset(plan=plan, filters=filters, measure_ids=measure_ids, state=state, today=today)
@@ -297,11 +319,13 @@ def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
 # --- overview -----------------------------------------------------------------------------------
 
 
-def plan_overview(*, plan: Plan, filters: Filters, today: dt.date) -> Overview:
-    """Everything the overview shows (about 12 queries, the same for 10 or 10,000 measures)."""
+def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.date | None = None) -> Overview:
+    """Everything the overview shows (about 12 queries, the same for 10 or 10,000 measures). as_of: the plan
+    as it stood at the end of that day (`today` should then be that day)."""
     measure_ids_all = None
-    kpis_all = _kpis(plan=plan, measure_ids=None)  # 2 queries
-    rows = measure_rows(plan=plan, filters=filters, today=today, kpis=kpis_all)  # 2 queries
+    snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None  # 8 queries
+    kpis_all = _past_kpis(snapshot) if snapshot else _kpis(plan=plan, measure_ids=None)  # 2 queries
+    rows = measure_rows(plan=plan, filters=filters, today=today, kpis=kpis_all, snapshot=snapshot)  # 2 queries
     measure_ids_all = [r.id for r in rows] if filters.narrowed else None
     shown_ids = {r.id for r in rows}
     kpis = [k for k in kpis_all if k.measure_id in shown_ids]
@@ -328,17 +352,22 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date) -> Overview:
     if by_pillar.get(None):
         pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
 
-    base = Milestone.objects.filter(plan=plan)
-    if measure_ids_all is not None:
-        base = base.filter(measure_id__in=measure_ids_all)
-    counts = base.aggregate(  # 1
-        overdue=Count("id", filter=overdue_q(today)),
-        due_soon=Count("id", filter=due_soon_q(today)),
-    )
+    if snapshot is not None:
+        ids = measure_ids_all if measure_ids_all is not None else list(snapshot.measures)
+        counts = {"overdue": len(_past_milestones(snapshot, state="overdue", measure_ids=ids)),
+                  "due_soon": len(_past_milestones(snapshot, state="due_soon", measure_ids=ids))}
+    else:
+        base = Milestone.objects.filter(plan=plan)
+        if measure_ids_all is not None:
+            base = base.filter(measure_id__in=measure_ids_all)
+        counts = base.aggregate(  # 1
+            overdue=Count("id", filter=overdue_q(today)),
+            due_soon=Count("id", filter=due_soon_q(today)),
+        )
     overdue = list(milestone_list(plan=plan, filters=filters, state="overdue", today=today,  # 1
-                                  measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT))
+                                  measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT, snapshot=snapshot))
     due_soon = list(milestone_list(plan=plan, filters=filters, state="due_soon", today=today,  # 1
-                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT))
+                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT, snapshot=snapshot))
 
     grades = Counter(k.grade or "-" for k in kpis)
     # The cards: the KPIs furthest behind first (D before A, then lowest achievement).
@@ -407,21 +436,32 @@ class Timeline:
     milestone_count: int
 
 
-def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date) -> Timeline:
-    """Milestones by fiscal year and quarter, grouped by measure (fixed queries: measure rows + 1)."""
-    rows = measure_rows(plan=plan, filters=filters, today=today)
+def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.date | None = None) -> Timeline:
+    """Milestones by fiscal year and quarter, grouped by measure (fixed queries: measure rows + 1). as_of: the
+    工程表 as it stood at the end of that day."""
+    snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None
+    rows = measure_rows(plan=plan, filters=filters, today=today, snapshot=snapshot)
     fys = [filters.fy] if filters.fy else fiscal_years_of(plan=plan)
     columns = [(fy, q) for fy in fys for q in (1, 2, 3, 4)]
     index = {c: i for i, c in enumerate(columns)}
-    ms = Milestone.objects.filter(plan=plan).exclude(status=WorkStatus.CANCELLED)
-    if filters.fy:
-        start, end = fiscal_year_bounds(filters.fy)
-        ms = ms.filter(due_date__gte=start, due_date__lte=end)
-    if filters.narrowed:
-        ms = ms.filter(measure_id__in=[r.id for r in rows])
+    if snapshot is not None:
+        ids = {r.id for r in rows}
+        start, end = fiscal_year_bounds(filters.fy) if filters.fy else (dt.date.min, dt.date.max)
+        values = [{"id": m.pk, "measure_id": m.measure_id, "code": m.code, "title": m.title,
+                   "due_date": m.due_date, "status": m.status}
+                  for m in sorted(snapshot.milestones.values(), key=lambda m: (m.due_date, m.code))
+                  if m.status != WorkStatus.CANCELLED and m.measure_id in ids and start <= m.due_date <= end]
+    else:
+        ms = Milestone.objects.filter(plan=plan).exclude(status=WorkStatus.CANCELLED)
+        if filters.fy:
+            start, end = fiscal_year_bounds(filters.fy)
+            ms = ms.filter(due_date__gte=start, due_date__lte=end)
+        if filters.narrowed:
+            ms = ms.filter(measure_id__in=[r.id for r in rows])
+        values = ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status")
     by_measure: dict[int, list[dict]] = defaultdict(list)
     count = 0
-    for m in ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status"):
+    for m in values:
         col = index.get((fiscal_year(m["due_date"]), fiscal_quarter(m["due_date"])))
         m["column"] = col
         m["overdue"] = milestone_urgency(m["status"], m["due_date"], today) == "overdue"
@@ -440,3 +480,74 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date) -> Timeline:
     return Timeline(plan=plan, today=today, columns=columns,
                     today_column=index.get((fiscal_year(today), fiscal_quarter(today))), measures=measures,
                     milestone_count=count)
+
+
+# --- the plan as of a past day (dashboard/history.py rebuilds it; the rules are the same) ----------------
+
+
+def _past_kpis(snapshot: Snapshot) -> list[KpiCard]:
+    measures = snapshot.measures
+    indicators = sorted(snapshot.indicators, key=lambda i: (measures[i.measure_id].sort_order,
+                                                            measures[i.measure_id].code, i.sort_order, i.code))
+    cards = []
+    for ind in indicators:
+        points = [(d, v) for d, v, _pk in snapshot.values.get(ind.id, [])]
+        latest_date, latest = points[-1] if points else (None, None)
+        a = assess_kpi(baseline=ind.baseline_value, baseline_date=ind.baseline_date, target=ind.target_value,
+                       target_fy=ind.target_fy, direction=ind.direction, actual=latest, actual_date=latest_date)
+        cards.append(KpiCard(id=ind.id, name=ind.name, unit=ind.unit, measure_id=ind.measure_id,
+                             measure_code=measures[ind.measure_id].code, direction=ind.direction,
+                             baseline=ind.baseline_value, target=ind.target_value, target_fy=ind.target_fy,
+                             series=points, latest=latest, grade=a.grade, achievement=a.achievement,
+                             behind=a.behind))
+    return cards
+
+
+def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCard] | None) -> list[MeasureRow]:
+    today = snapshot.day
+    measures = filter_measures(snapshot, fy=filters.fy, department=filters.department, item_number=filters.item,
+                               pillar=filters.pillar, measure=filters.measure)
+    by_measure: dict[int, list] = defaultdict(list)
+    for ms in snapshot.milestones.values():
+        by_measure[ms.measure_id].append(ms)
+    if kpis is None:
+        kpis = _past_kpis(snapshot)
+    behind = {k.measure_id for k in kpis if k.behind}
+    rows = []
+    for m in measures:
+        mine = [x for x in by_measure.get(m.pk, []) if x.status != WorkStatus.CANCELLED]
+        total = len(mine)
+        done = sum(1 for x in mine if x.status == WorkStatus.DONE)
+        started = sum(1 for x in mine if x.status in STARTED_STATUSES)
+        urgency = [milestone_urgency(x.status, x.due_date, today) for x in mine]
+        overdue = urgency.count("overdue")
+        idle = sum(1 for x, u in zip(mine, urgency, strict=True) if u == "soon" and x.status == WorkStatus.NOT_STARTED)
+        status, percent = snapshot.latest_report.get(m.pk, (None, None))
+        health = measure_health(total=total, done=done, started=started, overdue=overdue, due_soon_idle=idle,
+                                latest_percent=percent, latest_status=status, kpi_behind=m.pk in behind)
+        if filters.health and health != filters.health:
+            continue
+        dept = snapshot.departments.get(m.owner_department_id)
+        rows.append(MeasureRow(
+            id=m.pk, code=m.code, title=m.title, department_id=m.owner_department_id,
+            department=dept.name if dept else "", pillar_id=m.pillar_id,
+            item_numbers=sorted(snapshot.item_numbers[i] for i in m.item_ids if i in snapshot.item_numbers),
+            ms_total=total, ms_done=done, ms_overdue=overdue,
+            ratio=measure_ratio(total=total, done=done, latest_percent=percent), weight=measure_weight(total),
+            health=health, latest_percent=percent, kpi_behind=m.pk in behind))
+    return rows
+
+
+def _past_milestones(snapshot: Snapshot, *, state: str, measure_ids: list[int] | None) -> list:
+    today = snapshot.day
+    keep = {
+        "all": lambda m: m.status != WorkStatus.CANCELLED,
+        "done": lambda m: m.status == WorkStatus.DONE,
+        "open": lambda m: milestone_urgency(m.status, m.due_date, today) != "closed",
+        "overdue": lambda m: milestone_urgency(m.status, m.due_date, today) == "overdue",
+        "due_soon": lambda m: milestone_urgency(m.status, m.due_date, today) == "soon",
+        "cancelled": lambda m: m.status == WorkStatus.CANCELLED,
+    }[state]
+    ids = None if measure_ids is None else set(measure_ids)
+    return sorted((m for m in snapshot.milestones.values() if keep(m) and (ids is None or m.measure_id in ids)),
+                  key=lambda m: (m.due_date, m.code))

@@ -21,13 +21,14 @@ from django.views.decorators.http import require_GET
 
 from measures.progress import GRADE_RULE, Health
 from milestones.selectors import with_slippage
-from plans.models import Plan
+from plans.models import FrameworkEdition, Plan
 from plans.permissions import Access, access_for
 from plans.selectors import visible_plans
 
-from . import charts, exports
+from . import charts, deadlines, exports
 from .cache import cached_html
 from .compare import compare_municipalities, visible_municipalities_q
+from .history import validate_as_of
 from .selectors import (
     HEALTH_KEYS,
     MILESTONE_STATES,
@@ -55,10 +56,16 @@ class Context:
     plan: Plan | None
     filters: Filters
     errors: list[str]
-    today: dt.date
+    today: dt.date  # the day the numbers are for: the real today, or the past day of an as-of view
+    as_of: dt.date | None = None  # set: a past view, rebuilt from the history (dashboard/history.py)
+    edition: FrameworkEdition | None = None  # set: the plan shown against a later edition via the crosswalk
 
     def query(self, **extra) -> str:
         params = self.filters.as_query(**extra)
+        if self.as_of is not None:
+            params.setdefault("as_of", self.as_of.isoformat())
+        if self.edition is not None:
+            params.setdefault("edition", self.edition.code)
         if self.plan is not None:
             params = {"plan": self.plan.code, **params}
             if self.public or self.access.is_superuser:
@@ -116,11 +123,45 @@ def _context(request: HttpRequest) -> Context:
                       item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
                       pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
                       measure=_int(request, "measure", _("施策"), errors))
-    return Context(access=access, public=public, plan=plan, filters=filters, errors=errors, today=today)
+    as_of = parse_day(request, "as_of", _("基準日"))
+    if as_of is not None and plan is not None:
+        problem = validate_as_of(plan=plan, day=as_of, today=today)
+        if problem:
+            raise BadInput(problem)
+    edition = None
+    edition_code = request.GET.get("edition", "").strip()
+    if edition_code and plan is not None and edition_code != plan.edition.code:
+        edition = FrameworkEdition.objects.filter(code=edition_code).first()
+        if edition is None:
+            known = "、".join(f"{e.code}（{e.name}）" for e in FrameworkEdition.objects.order_by("published_on"))
+            raise BadInput(_("国の計画の版「%(value)s」はありません。指定できる版: %(known)s") % {
+                "value": edition_code[:40], "known": known})
+    return Context(access=access, public=public, plan=plan, filters=filters, errors=errors,
+                   today=as_of or today, as_of=as_of, edition=edition)
+
+
+def parse_day(request: HttpRequest, name: str, label: str) -> dt.date | None:
+    """A YYYY-MM-DD date parameter; anything else is bad input (400 with a Japanese message)."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(_("%(label)s「%(value)s」は日付として読めません。YYYY-MM-DD（例: 2025-09-01）の形で指定してください。")
+                       % {"label": label, "value": raw[:40]}) from None
 
 
 class _LoginRequired(Exception):
     pass
+
+
+class BadInput(Exception):
+    """A parameter the page cannot be shown with: answered by a 400 page with the message, never a 500."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _guard(view):
@@ -129,6 +170,8 @@ def _guard(view):
             return view(request, *args, **kwargs)
         except _LoginRequired:
             return redirect_to_login(request.get_full_path())
+        except BadInput as exc:
+            return render(request, "dashboard/bad_input.html", {"message": exc.message}, status=400)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -151,16 +194,23 @@ def overview(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboard/no_plan.html", _base(ctx))
 
     def body() -> str:
-        data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
+        risks = deadlines.deadline_risks(plan=ctx.plan, today=ctx.today, as_of=ctx.as_of)
+        against = (deadlines.against_edition(rows=measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today,
+                                                               as_of=ctx.as_of), plan=ctx.plan, edition=ctx.edition)
+                   if ctx.edition else None)
         chart = charts.progress_bars(
             data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
             desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
         for card in data.kpis:
             card.svg = charts.kpi_spark(card)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-                   "item_choices": data.item_choices}
+                   "item_choices": data.item_choices,
+                   "edition_choices": list(FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
+                                           .order_by("published_on").values_list("code", "name"))}
         return render_to_string("dashboard/overview_body.html",
-                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart), request)
+                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
+                                      risks=risks, against=against), request)
 
     return render(request, "dashboard/overview.html",
                   _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))
@@ -172,8 +222,10 @@ def measures(request: HttpRequest) -> HttpResponse:
     ctx = _context(request)
     if ctx.plan is None:
         raise Http404
-    rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
-    return render(request, "dashboard/measures.html", _base(ctx, tab="drill", rows=rows))
+    rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
+    item_deadline = (deadlines.item_deadline(plan=ctx.plan, number=ctx.filters.item, today=ctx.today,
+                                             as_of=ctx.as_of) if ctx.filters.item else None)
+    return render(request, "dashboard/measures.html", _base(ctx, tab="drill", rows=rows, item_deadline=item_deadline))
 
 
 @_guard
@@ -183,7 +235,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
     if ctx.plan is None:
         raise Http404
     grade = request.GET.get("grade", "").strip()
-    cards = kpi_cards(plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None)
+    cards = kpi_cards(plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None, as_of=ctx.as_of)
     return render(request, "dashboard/kpis.html", _base(ctx, tab="drill", cards=cards, grade=grade))
 
 
@@ -197,7 +249,7 @@ def milestones(request: HttpRequest) -> HttpResponse:
     if state not in MILESTONE_STATES:
         ctx.errors.append(_("区分の指定「%(value)s」は正しくないため、すべてを表示します。") % {"value": state[:40]})
         state = "all"
-    items = list(milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today))
+    items = list(milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today, as_of=ctx.as_of))
     return render(request, "dashboard/milestones.html",
                   _base(ctx, tab="drill", milestones=items, state=state, state_query=ctx.query(state=state),
                         state_choices=[(k, STATE_LABELS[k]) for k in MILESTONE_STATES]))
@@ -211,7 +263,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboard/no_plan.html", _base(ctx))
 
     def body() -> str:
-        data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
         timeline_cells(data, link=not ctx.public)
         fys = sorted({fy for fy, _q in data.columns})
         return render_to_string("dashboard/timeline_body.html", _base(ctx, tab="timeline", data=data, fys=fys),
@@ -224,7 +276,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 def _cache_parts(ctx: Context, view: str) -> tuple:
     """Everything a cached body depends on besides the data version."""
     return (view, ctx.plan.pk, ctx.plan.updated_at.isoformat(), ctx.filters, ctx.today.isoformat(), get_language(), ctx.public,
-            ctx.public or ctx.access.is_superuser)
+            ctx.public or ctx.access.is_superuser, ctx.as_of, ctx.edition.code if ctx.edition else None)
 
 
 @_guard
@@ -268,9 +320,9 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         return exports.export_response(t, fmt=fmt, as_of=ctx.today, request=request)
     if ctx.plan is None:
         raise Http404
-    plan, f, today = ctx.plan, ctx.filters, ctx.today
+    plan, f, today, as_of = ctx.plan, ctx.filters, ctx.today, ctx.as_of
     if table in ("items", "departments", "pillars", "kpis"):
-        data = plan_overview(plan=plan, filters=f, today=today)
+        data = plan_overview(plan=plan, filters=f, today=today, as_of=as_of)
         if table == "items":
             t = exports.group_table("items", _("国の取組事項ごとの進捗"), data.items, with_number=True)
         elif table == "departments":
@@ -279,19 +331,27 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
             t = exports.group_table("pillars", _("施策の柱ごとの進捗"), data.pillars)
         else:
             grade = request.GET.get("grade", "").strip() or None
-            t = exports.kpi_table("kpis", _("指標（KPI）"), kpi_cards(plan=plan, filters=f, today=today, grade=grade))
+            t = exports.kpi_table("kpis", _("指標（KPI）"), kpi_cards(plan=plan, filters=f, today=today, grade=grade,
+                                                                 as_of=as_of))
     elif table in ("overdue", "due_soon"):
         t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
                                     else _("30日以内に期限のマイルストーン"),
-                                    with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today)))
+                                    with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today, as_of=as_of)))
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"
         t = exports.milestone_table("milestones", _("マイルストーン"),
-                                    with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today)))
+                                    with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today, as_of=as_of)))
     elif table == "measures":
-        t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today))
+        t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today, as_of=as_of))
     else:
-        t = exports.timeline_table("timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today))
+        t = exports.timeline_table("timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today,
+                                                                        as_of=as_of))
     return exports.export_response(t, fmt=fmt, as_of=today, request=request)
 
+
+
+# Public names for the feature apps above the dashboard (council pages use the same access rules and inputs).
+dashboard_context = _context
+dashboard_view = _guard
+base_context = _base

@@ -20,6 +20,8 @@ from milestones.models import DueDateChangeRequest, Milestone
 from plans.models import Department, FrameworkEdition, Membership, Municipality, NationalItem, Pillar, Plan
 from plans.roles import Role
 
+from .demo_history import seed_history
+
 DEMO_PASSWORD = "dxportal-demo"  # local demo only; seed_demo refuses to run with DEBUG off
 MUNICIPALITY_CODE = "139998"  # 13 (東京都) + 999, check digit 8: valid, and no real city has it
 PLAN_CODE = "dx-plan"
@@ -262,6 +264,7 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
                                               as_of=today - dt.timedelta(days=days_ago), source="業務統計",
                                               recorded_by=users["admin"])
     _seed_governance(municipality, plan, departments, users, today)
+    seed_history(plan=plan, today=today, users=users)
     return plan
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "office",  # the 事務局's home
     "importing",
     "dashboard",
+    "council",
     "api",
     "governance",  # 推進体制, meetings, plan revisions
     "devdata",

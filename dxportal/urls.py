@@ -25,6 +25,7 @@ urlpatterns = [
     path("measures/", include(([path("<int:pk>/", work_views.measure_detail, name="detail"),
                                 *measure_urls.urlpatterns], "measures"))),
     path("milestones/", include("milestones.urls")),
+    path("", include("council.urls")),  # /dashboard/changes/ and /council/…
     path("dashboard/", include("dashboard.urls")),
     path("governance/", include("governance.urls")),
     path("api/", include("api.urls")),

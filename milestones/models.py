@@ -177,6 +177,9 @@ class ReminderLog(models.Model):
                                 related_name="reminders", verbose_name=_("施策"))
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reminders",
                                    verbose_name=_("部署"))
+    # An extra digest section's object (milestones.reminders.sections): its provider's key and the object's id.
+    section = models.CharField(_("通知の種類"), max_length=32, blank=True, default="")
+    object_id = models.PositiveBigIntegerField(_("対象のID"), null=True, blank=True)
     stage = models.CharField(_("段階"), max_length=32)
     due_date = models.DateField(_("期限（送信時）"))
     run_date = models.DateField(_("実行日"))
@@ -197,8 +200,10 @@ class ReminderLog(models.Model):
                                     name="reminder_once_per_milestone_stage_due"),
             models.UniqueConstraint(fields=["measure", "stage", "due_date"], condition=Q(measure__isnull=False),
                                     name="reminder_once_per_measure_stage"),
+            models.UniqueConstraint(fields=["section", "object_id", "stage", "due_date"],
+                                    condition=Q(object_id__isnull=False), name="reminder_once_per_section_object"),
         ]
         indexes = [models.Index(fields=["state", "run_date"], name="reminder_state_idx")]
 
     def __str__(self) -> str:
-        return f"{self.milestone or self.measure} {self.stage}"
+        return f"{self.milestone or self.measure or f'{self.section} #{self.object_id}'} {self.stage}"

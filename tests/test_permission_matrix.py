@@ -137,6 +137,13 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: api_read(staff_other_city=(404, 403)) for name in (
         "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
         "api:indicatorvalue-detail")},
+    # council: what changed since the last session, sessions and 答弁 commitments (the dashboard's audience and
+    # rules: GET only; objects in the URL are the city's own, so another city's staff get 404)
+    **{name: dashboard_page() for name in ("council:changes", "council:changes_export", "council:sessions")},
+    **{name: by_role(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
+                     staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
+       for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")},
+    "council:commitment_update": owner_write(),  # the commitment belongs to 情報政策課 (alice's department)
     # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
     # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
     "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
@@ -161,6 +168,20 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
 
+def _commitment(cast):
+    """A council session of the cast's city with one 答弁 commitment (created on first use)."""
+    import datetime as dt
+
+    from council.services import commitment_create, session_create
+
+    if not hasattr(cast, "commitment"):
+        session = session_create(municipality=cast.city, name="第1回定例会", starts_on=dt.date(2025, 6, 1),
+                                 ends_on=dt.date(2025, 6, 20))
+        cast.commitment = commitment_create(session=session, questioner="議員A", answering_official="市長",
+                                            words="検討する", owner_department=cast.joho, due_fy=2025)
+    return cast.commitment
+
+
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
 KWARGS: dict[str, Callable] = {
     "measures:detail": lambda c: {"pk": c.measure.pk},
@@ -172,6 +193,11 @@ KWARGS: dict[str, Callable] = {
     "milestones:decide_due_date": lambda c: {"pk": _pending_request(c).pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "council:changes_export": lambda c: {"fmt": "csv"},
+    "council:commitment": lambda c: {"pk": _commitment(c).pk},
+    "council:commitment_update": lambda c: {"pk": _commitment(c).pk},
+    "council:briefing": lambda c: {"pk": _commitment(c).session_id},
+    "council:briefing_xlsx": lambda c: {"pk": _commitment(c).session_id},
     "governance:meeting": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_print": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_xlsx": lambda c: {"pk": _meeting(c).pk},
@@ -198,6 +224,7 @@ POST_DATA: dict[str, Callable] = {
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
+    "council:commitment_update": lambda c: {"status": "in_progress", "completed_on": "", "progress_note": "matrix"},
     "governance:meeting_new": lambda c: {"plan": c.plan.pk, "kind": "headquarters", "held_on": "2026/12/1"},
     "governance:decision_new": lambda c: {"text": "matrix", "is_public": "on", "action1_title": "matrix",
                                           "action1_owner": c.joho.pk, "action1_due": "2026/12/1"},

@@ -16,11 +16,12 @@ def claim(digest: Digest, *, run_date: dt.date, token: dt.datetime, now: dt.date
     owned: list[int] = []
     if new:
         fields = [ReminderLog._meta.get_field(name) for name in (
-            "milestone", "measure", "department", "stage", "due_date", "run_date", "state", "recipients",
-            "attempts", "error", "escalated", "claimed_at")]
+            "milestone", "measure", "section", "object_id", "department", "stage", "due_date", "run_date", "state",
+            "recipients", "attempts", "error", "escalated", "claimed_at")]
         rows = []
-        for item in sorted(new, key=lambda i: (i.milestone_id or 0, i.measure_id or 0, i.stage)):
-            values = (item.milestone_id, item.measure_id,
+        for item in sorted(new, key=lambda i: (i.milestone_id or 0, i.measure_id or 0, i.section, i.object_id or 0,
+                                               i.stage)):
+            values = (item.milestone_id, item.measure_id, item.section, item.object_id,
                       digest.department_id or item.department_id, item.stage, item.due_date,
                       run_date, ReminderLog.State.CLAIMED, digest.recipients, 0, "",
                       digest.kind == "escalation", token)

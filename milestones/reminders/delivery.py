@@ -18,6 +18,7 @@ from core.fiscal import format_wareki
 
 from ..models import ReminderLog
 from .planning import lease_cutoff
+from .sections import SectionLine, digest_section
 from .stages import OPEN_STATUSES, Stage, days_left_label, parse_stage, stage_label
 
 
@@ -36,12 +37,41 @@ class DigestItem:
     url: str  # straight to the item's update form (a milestone's status, a measure's progress report)
 
 
-def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlternatives:
+def section_lines(rows: list[ReminderLog]) -> dict[int, SectionLine]:
+    """ReminderLog id → its section object as the provider describes it (one call per section)."""
+    by_section: dict[str, list[ReminderLog]] = defaultdict(list)
+    for row in rows:
+        if row.section:
+            by_section[row.section].append(row)
+    result: dict[int, SectionLine] = {}
+    for key, section_rows in by_section.items():
+        provider = digest_section(key)
+        lines = provider.lines([r.object_id for r in section_rows]) if provider else {}
+        for r in section_rows:
+            if r.object_id in lines:
+                result[r.id] = lines[r.object_id]
+    return result
+
+
+def build_email(rows: list[ReminderLog], *, run_date: dt.date,
+                lines: dict[int, SectionLine] | None = None) -> EmailMultiAlternatives:
     """The digest e-mail for a set of claimed rows of one department (or one municipality's admins)."""
     milestone_items: list[DigestItem] = []
     stale_items: list[DigestItem] = []
+    lines = section_lines(rows) if lines is None else lines
+    sections: dict[str, list[DigestItem]] = defaultdict(list)
     for row in rows:
-        if row.milestone_id:
+        if row.section:
+            line = lines.get(row.id)
+            provider = digest_section(row.section)
+            if line is None or provider is None:
+                continue
+            stage = parse_stage(row.stage)
+            sections[str(provider.title)].append(DigestItem(
+                stage, line.code, line.title, line.detail, "", line.due_date,
+                format_wareki(line.due_date, weekday=True), days_left_label(line.due_date, run_date), line.status,
+                row.department.name, line.url))
+        elif row.milestone_id:
             ms = row.milestone
             milestone_items.append(DigestItem(
                 parse_stage(row.stage.replace("escalate_", "overdue_")), ms.code, ms.title,
@@ -71,10 +101,15 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
         if milestone_items:
             subject = _("【DX推進】期限の近いマイルストーン %(count)s件（%(place)s）") % {
                 "count": len(milestone_items), "place": place}
+        elif sections:
+            subject = _("【DX推進】期限のお知らせ %(count)s件（%(place)s）") % {
+                "count": sum(len(v) for v in sections.values()), "place": place}
         else:
             subject = _("【DX推進】進捗の更新をお願いします %(count)s件（%(place)s）") % {
                 "count": len(stale_items), "place": place}
     context = {"subject": subject, "place": place, "groups": list(groups.items()), "stale_items": stale_items,
+               "sections": [(title, sorted(items, key=lambda i: (i.stage.urgency, i.due_date, i.code)))
+                            for title, items in sections.items()],
                "escalation": escalation, "run_date_label": format_wareki(run_date, weekday=True),
                "stale_days": settings.REMINDER_STALE_DAYS, "site_url": settings.SITE_URL,
                "escalate_days": settings.REMINDER_ESCALATE_AFTER_DAYS}
@@ -116,8 +151,11 @@ def deliver_digest(*, log_ids: list[int], token: dt.datetime) -> Delivery:
     rows = _rows_for_email(list(base.filter(claimed_at=mine).values_list("id", flat=True)))
     ids = [r.id for r in rows]
     # Items that became moot between the claim and now (completed, due date moved) are not sent.
+    lines = section_lines(rows)
     moot = [r.id for r in rows if r.milestone_id and (r.milestone.status not in OPEN_STATUSES
                                                        or r.milestone.due_date != r.due_date)]
+    moot += [r.id for r in rows if r.section and (r.id not in lines or not lines[r.id].still_due
+                                                  or lines[r.id].due_date != r.due_date)]
     if moot:
         ReminderLog.objects.filter(id__in=moot, claimed_at=mine).update(
             state=ReminderLog.State.SKIPPED, error=_("送信前に完了または期限変更されました"))
@@ -126,7 +164,7 @@ def deliver_digest(*, log_ids: list[int], token: dt.datetime) -> Delivery:
         return Delivery()
     run_date = max(r.run_date for r in rows)
     try:
-        build_email(rows, run_date=run_date).send()
+        build_email(rows, run_date=run_date, lines=lines).send()
     except Exception as exc:
         ReminderLog.objects.filter(id__in=ids, claimed_at=mine, state=ReminderLog.State.CLAIMED).update(
             state=ReminderLog.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])

@@ -20,6 +20,7 @@ from plans.models import Department, Membership, Municipality, Plan
 from plans.roles import Role
 
 from ..models import Milestone, ReminderLog
+from .sections import digest_sections
 from .stages import OPEN_STATUSES, STAGE_STALE, StageRules, horizon_for, stage_for
 
 
@@ -30,6 +31,8 @@ class PlannedItem(NamedTuple):  # a tuple: a run makes one per due milestone, 10
     due_date: dt.date
     log_id: int | None = None  # set for a stale claim taken over from an earlier run
     department_id: int | None = None  # the owner department (escalation digests span departments)
+    section: str = ""  # an extra digest section's key (milestones.reminders.sections) …
+    object_id: int | None = None  # … and its object
 
 
 @dataclass
@@ -52,6 +55,10 @@ class Digest:
     @property
     def stale_count(self) -> int:
         return sum(1 for i in self.items if i.measure_id)
+
+    @property
+    def section_count(self) -> int:
+        return sum(1 for i in self.items if i.section)
 
 
 @dataclass
@@ -196,6 +203,9 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
         if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
             to_skip.append(log_id)
 
+    _plan_sections(run_date=run_date, horizon=horizon, rules=rules, since=since, cutoff=cutoff,
+                   departments=mail_departments, municipality_id=municipality_id, items=items, to_skip=to_skip)
+
     for dept_id, measure_id, period_start in _stale_measures(run_date=run_date, departments=mail_departments,
                                                               cutoff=cutoff):
         items[dept_id].append(PlannedItem(None, measure_id, STAGE_STALE, period_start[0], log_id=period_start[1]))
@@ -218,6 +228,43 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
             digests.append(Digest("escalation", None, muni_id, names[muni_id], admins[muni_id],
                                   by_muni[muni_id]))
     return digests, to_skip
+
+
+def _plan_sections(*, run_date: dt.date, horizon: dt.date, rules: StageRules, since: dt.date, cutoff: dt.datetime,
+                   departments, municipality_id: int | None, items: dict[int, list[PlannedItem]],
+                   to_skip: list[int]) -> None:
+    """The registered extra sections' items, staged and checked against their claims like milestones."""
+    providers = digest_sections()
+    if not providers:
+        return
+    department_ids = set(departments.values_list("id", flat=True))
+    claims = ReminderLog.objects.filter(object_id__isnull=False, run_date__gte=since)
+    if municipality_id is not None:
+        claims = claims.filter(department__municipality_id=municipality_id)
+    existing = {(section, object_id, stage_key, due_date): (log_id, state, claimed_at)
+                for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.values_list(
+                    "id", "section", "object_id", "stage", "due_date", "state", "claimed_at")}
+    done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
+    for provider in providers:
+        for c in provider.candidates(run_date=run_date, department_ids=department_ids):
+            if c.department_id not in department_ids:
+                continue
+            stage_key = c.stage
+            if stage_key is None:
+                stage = stage_for(due_date=c.due_date, run_date=run_date, horizon=horizon, rules=rules)
+                if stage is None:
+                    continue
+                stage_key = stage.key
+            claim = existing.pop((provider.key, c.object_id, stage_key, c.due_date), None)
+            if claim is None:
+                items[c.department_id].append(PlannedItem(None, None, stage_key, c.due_date, None, c.department_id,
+                                                          provider.key, c.object_id))
+            elif claim[1] not in done_states and claim[2] < cutoff:
+                items[c.department_id].append(PlannedItem(None, None, stage_key, c.due_date, claim[0],
+                                                          c.department_id, provider.key, c.object_id))
+    for log_id, state, claimed_at in existing.values():
+        if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
+            to_skip.append(log_id)
 
 
 def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):

@@ -12,6 +12,7 @@ from measures.models import Measure
 
 from ..models import Milestone
 from .planning import Digest
+from .sections import digest_section
 from .stages import days_left_label, parse_stage, stage_label
 
 
@@ -36,11 +37,27 @@ def preview(digests: list[Digest], *, run_date: dt.date | None = None) -> list[P
     measure_ids = {i.measure_id for d in digests for i in d.items if i.measure_id}
     milestones = {m.id: m for m in Milestone.objects.filter(id__in=ms_ids).only("id", "code", "title", "due_date")}
     measures = {m.id: m for m in Measure.objects.filter(id__in=measure_ids).only("id", "code", "title")}
+    section_ids: dict[str, set[int]] = {}
+    for d in digests:
+        for i in d.items:
+            if i.section:
+                section_ids.setdefault(i.section, set()).add(i.object_id)
+    section_lines = {}
+    for key, ids in section_ids.items():
+        provider = digest_section(key)
+        if provider is not None:
+            section_lines |= {(key, oid): (provider.title, line) for oid, line in provider.lines(ids).items()}
     result = []
     for digest in digests:
         lines = []
         for item in sorted(digest.items, key=lambda i: (i.milestone_id is None, i.due_date, i.milestone_id or 0)):
-            if item.milestone_id:
+            if item.section:
+                found = section_lines.get((item.section, item.object_id))
+                if found:
+                    title, line = found
+                    lines.append(PreviewLine(f"{title}・{stage_label(parse_stage(item.stage))}", line.code,
+                                             line.title, format_wareki(line.due_date, weekday=True)))
+            elif item.milestone_id:
                 ms = milestones[item.milestone_id]
                 stage = parse_stage(item.stage.replace("escalate_", "overdue_"))
                 lines.append(PreviewLine(stage_label(stage), ms.code, ms.title, format_wareki(ms.due_date, weekday=True),
