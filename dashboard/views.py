@@ -336,12 +336,12 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     elif table in ("overdue", "due_soon"):
         t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
                                     else _("30日以内に期限のマイルストーン"),
-                                    with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today, as_of=as_of)))
+                                    _with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today, as_of=as_of), as_of))
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"
         t = exports.milestone_table("milestones", _("マイルストーン"),
-                                    with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today, as_of=as_of)))
+                                    _with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today, as_of=as_of), as_of))
     elif table == "measures":
         t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today, as_of=as_of))
     else:
@@ -349,6 +349,11 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
                                                                         as_of=as_of))
     return exports.export_response(t, fmt=fmt, as_of=today, request=request)
 
+
+
+def _with_slippage(milestones, as_of):
+    """Today's milestones carry their approved due-date changes; a past view (rebuilt objects) shows none."""
+    return milestones if as_of is not None else with_slippage(milestones)
 
 
 # Public names for the feature apps above the dashboard (council pages use the same access rules and inputs).

@@ -57,7 +57,7 @@ def with_slippage(qs: QuerySet) -> QuerySet:
 def slippage_of(milestone: Milestone) -> Slippage:
     """For a milestone fetched with approved_changes_prefetch()."""
     return Slippage(
-        baseline=milestone.baseline_due_date or milestone.due_date,
+        baseline=getattr(milestone, "baseline_due_date", None) or milestone.due_date,
         due_date=milestone.due_date,
         changes=list(getattr(milestone, "approved_changes", [])),
     )
