@@ -259,7 +259,9 @@ if os.getenv("DATABASE_REPLICA_URL"):
 # --- Issue 3: Excel import/export of plans --------------------------------------------------
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
 IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between preview and confirm; "" = temp dir
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # django-import-export's own admin exports: neutralise = + - @
+# The admin's export buttons neutralise formulas with core.formulas (importing.admin.SafeExportMixin); the library's
+# own escaping only drops one leading "=" (so "==…", "+", "-", "@" survived) and turns numbers into text: off.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Issue 5: council dashboards and the open-data API ------------------------------------------
 REST_FRAMEWORK = {

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,16 +12,27 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.fiscal import format_wareki
 from measures.models import Measure
-from plans.admin_scoping import MunicipalityScopedAdmin, extend_registered_admin
+from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline, extend_registered_admin
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
 from .models import Milestone, ReminderLog
 from .reminders import preview, run_reminders
+from .services import milestone_next_version
+
+
+class MilestoneAdminForm(forms.ModelForm):
+    """An admin edit (change page, measure inline, history revert) counts as a new version of the milestone."""
+
+    def save(self, commit=True):
+        if self.instance.pk and self.has_changed():
+            self.instance.version = milestone_next_version(self.instance)
+        return super().save(commit)
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    form = MilestoneAdminForm
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
     list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),
@@ -31,8 +43,9 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("measure",)
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(MunicipalityScopedInline):
     model = Milestone
+    form = MilestoneAdminForm
     extra = 0
     fields = ("code", "title", "kind", "due_date", "owner_department", "status", "completed_on")
     show_change_link = True

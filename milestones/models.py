@@ -135,3 +135,6 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone or self.measure} {self.stage}"
+
+    def owning_municipality_id(self) -> int:
+        return self.department.municipality_id

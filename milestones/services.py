@@ -54,3 +54,11 @@ def milestone_update(*, milestone: Milestone, user: User, status: str, completed
         milestone.save()
     return milestone
 
+
+
+def milestone_next_version(milestone: Milestone) -> int:
+    """The version an edit made outside `milestone_update` (the Django admin) saves with: one past the stored one,
+    so a staff save made on a page loaded before it gets MilestoneConflict instead of overwriting it. Call inside
+    the transaction that saves (the row stays locked until then on PostgreSQL)."""
+    current = Milestone.objects.select_for_update().filter(pk=milestone.pk).values_list("version", flat=True).first()
+    return (current or milestone.version) + 1
