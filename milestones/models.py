@@ -11,11 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.text import SingleLineNames
 from measures.models import OPEN_STATUSES, Measure, WorkStatus, completion_date_error
 from plans.models import Department, Plan
 
 
-class Milestone(models.Model):
+class Milestone(SingleLineNames, models.Model):
+    single_line_fields = ("title",)
     class Kind(models.TextChoices):
         INTERIM = "interim", _("中間指標")
         GOAL = "goal", _("到達目標")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.fiscal import format_wareki
+from core.text import single_line
 
 from ..models import ReminderLog
 from .planning import lease_cutoff
@@ -81,6 +82,8 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
         else:
             subject = _("【DX推進】進捗の更新をお願いします %(count)s件（%(place)s）") % {
                 "count": len(stale_items), "place": place}
+    # A mail header is one line: a name imported with a line break must not make this digest fail on every run.
+    subject = single_line(subject)
     context = {"subject": subject, "place": place, "groups": list(groups.items()), "stale_items": stale_items,
                "escalation": escalation, "run_date_label": format_wareki(run_date, weekday=True),
                "stale_days": settings.REMINDER_STALE_DAYS, "site_url": settings.SITE_URL,
