@@ -26,7 +26,8 @@ from milestones.models import ReminderLog
 
 from .factories import DepartmentFactory, MeasureFactory, MilestoneFactory
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional (the processes must see the data); not serialized_rollback (see tests/test_reminders_worker.py).
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 FRIDAY = dt.date(2026, 11, 20)
 DEPARTMENTS = 40
