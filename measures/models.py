@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.numbers import DecimalsThatFit
 from core.text import SingleLineNames
 from plans.models import Department, NationalItem, Pillar, Plan
 
@@ -97,7 +98,7 @@ class Measure(SingleLineNames, models.Model):
             raise ValidationError({"owner_department": _("担当部署は計画と同じ自治体の部署を選んでください。")})
 
 
-class Indicator(SingleLineNames, models.Model):
+class Indicator(DecimalsThatFit, SingleLineNames, models.Model):
     single_line_fields = ("name", "unit")
     """A KPI of a measure: baseline → target, higher or lower is better, cumulative or annual."""
 
@@ -148,7 +149,7 @@ class Indicator(SingleLineNames, models.Model):
         super().save(*args, **kwargs)
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(DecimalsThatFit, models.Model):
     """An actual value of a KPI at a date. A correction is a new row that `corrects` the old one, which
     stays (is_current=False): values are never overwritten."""
 
