@@ -259,6 +259,9 @@ if os.getenv("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["dxportal.db_router.ReplicaRouter"]
 # --- Issue 3: Excel import/export of plans --------------------------------------------------
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+# Zip-bomb guards, checked before a workbook is parsed: each part's unpacked size, and cells + shared strings.
+IMPORT_MAX_PART_BYTES = envint("IMPORT_MAX_PART_BYTES", str(40 * 1024 * 1024))
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", str(IMPORT_MAX_ROWS * 60))
 IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between preview and confirm; "" = temp dir
 # The admin's export buttons neutralise formulas with core.formulas (importing.admin.SafeExportMixin); the library's
 # own escaping only drops one leading "=" (so "==…", "+", "-", "@" survived) and turns numbers into text: off.

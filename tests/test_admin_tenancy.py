@@ -221,6 +221,14 @@ def test_the_plan_template_download_is_audited(cast, admin_a):
     assert AuditEvent.objects.filter(action="export").count() == before + 1
 
 
+def test_the_export_command_is_audited(cast, tmp_path):
+    from django.core.management import call_command
+
+    call_command("export_plan", cast.plan.code, str(tmp_path / "plan.xlsx"), municipality=cast.city.code)
+    event = AuditEvent.objects.get(action="export")
+    assert event.username == "manage.py export_plan" and event.detail["plan"] == cast.plan.code
+
+
 def test_another_citys_admin_exports_none_of_this_citys_rows(cast, attacker):
     content = _export(attacker, "csv").decode("utf-8-sig")
     assert cast.measure.title not in content

@@ -195,3 +195,16 @@ def test_two_confirms_at_once_leave_the_record_and_the_audit_log_agreeing(cast):
     assert audited == 1
     assert run.status == ImportRun.Status.APPLIED
     assert Indicator.objects.filter(plan=cast.plan).count() == 40
+
+
+def test_a_failed_confirm_never_overwrites_an_applied_record(cast):
+    """The late half of a race: the other confirm applied the preview (and wrote its audit row) while this one
+    failed; recording this failure must leave the record saying 取込済み, as the audit log does."""
+    data = xlsx(realistic_sheets(5))
+    run, _preview = services.plan_import_preview(plan=cast.plan, data=data, file_name="plan.xlsx", user=cast.admin)
+    stale = ImportRun.objects.get(pk=run.pk)  # loaded by the slower confirm while still 'previewed'
+    applied = services.plan_import_apply(run=run, data=data, user=cast.admin)
+    services._record_failure(stale, applied)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.APPLIED
+    assert AuditEvent.objects.filter(action="import", detail__import_run=run.pk).count() == 1

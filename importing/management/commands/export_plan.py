@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from importing.services import plan_export, plan_template
+from plans import audit
 from plans.models import Plan
 
 
@@ -34,4 +35,8 @@ class Command(BaseCommand):
             Path(out).write_bytes(data)
         except OSError as exc:
             raise CommandError(f"「{out}」に書き込めません（{exc.strerror}）。")
+        # Like every download from the web pages, a file written from the command line is in the audit log.
+        audit.record(action="export", username="manage.py export_plan",
+                     target=f"{found[0]} (Excel{' template' if template else ''})", plan=found[0].code, format="xlsx",
+                     template=template, file=str(out))
         self.stdout.write(self.style.SUCCESS(f"{out} に書き出しました（{len(data):,} バイト）。"))
