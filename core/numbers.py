@@ -17,8 +17,9 @@ def decimal_column_error(number: Decimal, *, max_digits: int, decimal_places: in
     """A Japanese reason why `number` does not fit DecimalField(max_digits, decimal_places), or None."""
     whole_digits = max_digits - decimal_places
     limit = Decimal(10) ** whole_digits
-    too_big = (f"数値が大きすぎます。整数部は{whole_digits}桁まで"
-               f"（絶対値 {limit - Decimal('0.1'):,} まで）にしてください。")
+    too_big = (
+        f"数値が大きすぎます。整数部は{whole_digits}桁まで（絶対値 {limit - Decimal('0.1'):,} まで）にしてください。"
+    )
     if not number.is_finite():
         return "数値として読めません。"
     if abs(number) >= limit:

@@ -38,7 +38,8 @@ class SingleLineNames:
             if exclude and name in exclude:
                 continue
             if has_control_characters(getattr(self, name, None)):
-                errors.setdefault(name, []).append(ValidationError(CONTROL_CHARACTER_MESSAGE,
-                                                                   code="control_characters"))
+                errors.setdefault(name, []).append(
+                    ValidationError(CONTROL_CHARACTER_MESSAGE, code="control_characters")
+                )
         if errors:
             raise ValidationError(errors)

@@ -61,8 +61,17 @@ def row(superuser: dict, admin_a: dict, admin_b: dict) -> dict[str, dict[str, st
 
 
 def everything(**overrides) -> dict[str, str]:
-    base = dict(changelist=SHOWN, add=OK, change=EDIT, history=OK, revert=OK, export=SHOWN, import_=OK,
-                autocomplete=SHOWN, delete=DELETED)
+    base = dict(
+        changelist=SHOWN,
+        add=OK,
+        change=EDIT,
+        history=OK,
+        revert=OK,
+        export=SHOWN,
+        import_=OK,
+        autocomplete=SHOWN,
+        delete=DELETED,
+    )
     base |= overrides
     base["import"] = base.pop("import_")
     return base
@@ -70,8 +79,17 @@ def everything(**overrides) -> dict[str, str]:
 
 def other_city(**overrides) -> dict[str, str]:
     """What another city's admin gets for one of city A's objects: nothing but an empty list."""
-    base = dict(changelist=HIDDEN, add=OK, change=GONE, history=GONE, revert=GONE, export=HIDDEN, import_=GONE,
-                autocomplete=HIDDEN, delete=GONE)
+    base = dict(
+        changelist=HIDDEN,
+        add=OK,
+        change=GONE,
+        history=GONE,
+        revert=GONE,
+        export=HIDDEN,
+        import_=GONE,
+        autocomplete=HIDDEN,
+        delete=GONE,
+    )
     base |= overrides
     base["import"] = base.pop("import_")
     return base
@@ -84,8 +102,7 @@ def denied(superuser: dict[str, str]) -> dict[str, str]:
 def tenant_row(*, sup: dict | None = None, a: dict | None = None, b: dict | None = None, **common) -> dict:
     """A model owned by one municipality: the superuser and city A's admin may do everything, city B's admin
     sees nothing of it. `common` overrides apply to all three; sup/a/b to one of them."""
-    return row(everything(**common | (sup or {})), everything(**common | (a or {})),
-               other_city(**common | (b or {})))
+    return row(everything(**common | (sup or {})), everything(**common | (a or {})), other_city(**common | (b or {})))
 
 
 def shared_row(**common) -> dict:
@@ -110,8 +127,13 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "axes.accesslog": superuser_only_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
     "axes.accessfailurelog": superuser_only_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
     # Only a superuser adds or deletes a municipality (its delete page lists what protects it: OK, not DELETED).
-    "plans.municipality": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, sup={"delete": OK},
-                                     a={"add": DENIED, "delete": DENIED}, b={"add": DENIED, "delete": DENIED}),
+    "plans.municipality": tenant_row(
+        **NO_HISTORY_PAGES,
+        **NO_EXPORT,
+        sup={"delete": OK},
+        a={"add": DENIED, "delete": DENIED},
+        b={"add": DENIED, "delete": DENIED},
+    ),
     "plans.department": tenant_row(**NO_HISTORY_PAGES, import_=NA),
     "plans.frameworkedition": shared_row(**NO_HISTORY_PAGES, **NO_EXPORT, autocomplete=NA),  # no search fields
     "plans.nationalitem": shared_row(**NO_HISTORY_PAGES, **NO_EXPORT),
@@ -120,17 +142,20 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "plans.plan": tenant_row(export=OK, b={"export": GONE}),
     "plans.pillar": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT),
     "plans.membership": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, autocomplete=NA),
-    "plans.importrun": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA,
-                                  b={"change": GONE}),
+    "plans.importrun": tenant_row(
+        **NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}
+    ),
     # The audit log is append-only, for everyone.
-    "plans.auditevent": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED,
-                                   autocomplete=NA, b={"change": GONE}),
+    "plans.auditevent": tenant_row(
+        **NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED, autocomplete=NA, b={"change": GONE}
+    ),
     "measures.measure": tenant_row(import_=NA),
     "measures.indicator": tenant_row(import_=NA),
     "measures.indicatorvalue": tenant_row(**NO_EXPORT),
     # Progress updates are append-only: read-only fields once written, never deleted.
-    "measures.progressupdate": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, delete=DENIED, autocomplete=NA,
-                                          b={"delete": DENIED}),
+    "measures.progressupdate": tenant_row(
+        **NO_HISTORY_PAGES, **NO_EXPORT, delete=DENIED, autocomplete=NA, b={"delete": DENIED}
+    ),
     "milestones.milestone": tenant_row(import_=NA),
     "milestones.reminderlog": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
 }
@@ -140,8 +165,13 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
 
 
 def _reminder_log(cast):
-    return ReminderLog.objects.create(milestone=cast.milestone, department=cast.joho, stage="before_7",
-                                      due_date=cast.milestone.due_date, run_date=dt.date(2026, 3, 20))
+    return ReminderLog.objects.create(
+        milestone=cast.milestone,
+        department=cast.joho,
+        stage="before_7",
+        due_date=cast.milestone.due_date,
+        run_date=dt.date(2026, 3, 20),
+    )
 
 
 def _edition(cast):
@@ -149,50 +179,91 @@ def _edition(cast):
 
 
 def _item(cast):
-    return NationalItem.objects.create(edition=_edition(cast), number=1, group="マトリクス", name="マトリクス項目",
-                                       short_name="マトリクス")
+    return NationalItem.objects.create(
+        edition=_edition(cast), number=1, group="マトリクス", name="マトリクス項目", short_name="マトリクス"
+    )
 
 
 def _crosswalk(cast):
     item = _item(cast)
-    other = NationalItem.objects.create(edition=item.edition, number=2, group="マトリクス", name="別項目",
-                                        short_name="別")
+    other = NationalItem.objects.create(
+        edition=item.edition, number=2, group="マトリクス", name="別項目", short_name="別"
+    )
     return ItemCrosswalk.objects.create(from_item=item, to_item=other, note="マトリクス")
 
 
 SUBJECTS: dict[str, tuple[Callable, str]] = {
     "auth.user": (lambda cast: cast.bob, "bob"),
     "auth.group": (lambda cast: Group.objects.get(name="viewer"), "viewer"),
-    "axes.accessattempt": (lambda cast: AccessAttempt.objects.create(
-        username="bob", ip_address="127.0.0.1", user_agent="t", get_data="", post_data="", http_accept="",
-        path_info="/login/", failures_since_start=1), "bob"),
-    "axes.accesslog": (lambda cast: AccessLog.objects.create(username="bob", ip_address="127.0.0.1", user_agent="t",
-                                                             http_accept="", path_info="/login/"), "bob"),
-    "axes.accessfailurelog": (lambda cast: AccessFailureLog.objects.create(
-        username="bob", ip_address="127.0.0.1", user_agent="t", http_accept="", path_info="/login/"), "bob"),
+    "axes.accessattempt": (
+        lambda cast: AccessAttempt.objects.create(
+            username="bob",
+            ip_address="127.0.0.1",
+            user_agent="t",
+            get_data="",
+            post_data="",
+            http_accept="",
+            path_info="/login/",
+            failures_since_start=1,
+        ),
+        "bob",
+    ),
+    "axes.accesslog": (
+        lambda cast: AccessLog.objects.create(
+            username="bob", ip_address="127.0.0.1", user_agent="t", http_accept="", path_info="/login/"
+        ),
+        "bob",
+    ),
+    "axes.accessfailurelog": (
+        lambda cast: AccessFailureLog.objects.create(
+            username="bob", ip_address="127.0.0.1", user_agent="t", http_accept="", path_info="/login/"
+        ),
+        "bob",
+    ),
     "plans.municipality": (lambda cast: cast.city, "さくら台"),
-    "plans.department": (lambda cast: DepartmentFactory(municipality=cast.city, code="MATRIX", name="マトリクス課"),
-                         "マトリクス"),
+    "plans.department": (
+        lambda cast: DepartmentFactory(municipality=cast.city, code="MATRIX", name="マトリクス課"),
+        "マトリクス",
+    ),
     "plans.frameworkedition": (_edition, "9.9"),
     "plans.nationalitem": (_item, "マトリクス項目"),
     "plans.itemcrosswalk": (_crosswalk, "マトリクス"),
-    "plans.plan": (lambda cast: PlanFactory(municipality=cast.city, code="matrix", title="マトリクス計画"),
-                   "マトリクス"),
-    "plans.pillar": (lambda cast: Pillar.objects.create(plan=cast.plan, code="P9", name="マトリクスの柱"), "マトリクス"),
+    "plans.plan": (
+        lambda cast: PlanFactory(municipality=cast.city, code="matrix", title="マトリクス計画"),
+        "マトリクス",
+    ),
+    "plans.pillar": (
+        lambda cast: Pillar.objects.create(plan=cast.plan, code="P9", name="マトリクスの柱"),
+        "マトリクス",
+    ),
     "plans.membership": (lambda cast: cast.bob.membership, "bob"),
-    "plans.importrun": (lambda cast: ImportRun.objects.create(plan=cast.plan, file_name="matrix.xlsx",
-                                                               status=ImportRun.Status.FAILED), "matrix"),
+    "plans.importrun": (
+        lambda cast: ImportRun.objects.create(plan=cast.plan, file_name="matrix.xlsx", status=ImportRun.Status.FAILED),
+        "matrix",
+    ),
     "plans.auditevent": (lambda cast: audit.record(user=cast.bob, action="login", target="matrix"), "matrix"),
-    "measures.measure": (lambda cast: MeasureFactory(plan=cast.plan, owner_department=cast.joho, code="MATRIX",
-                                                     title="マトリクス施策"), "MATRIX"),
-    "measures.indicator": (lambda cast: IndicatorFactory(measure=cast.measure, code="MATRIX", name="マトリクス指標"),
-                           "MATRIX"),
-    "measures.indicatorvalue": (lambda cast: IndicatorValueFactory(
-        indicator=IndicatorFactory(measure=cast.measure, code="MATRIX", name="マトリクス指標")), "MATRIX"),
-    "measures.progressupdate": (lambda cast: ProgressUpdateFactory(measure=cast.measure, comment="マトリクス"),
-                                "マトリクス"),
-    "milestones.milestone": (lambda cast: MilestoneFactory(measure=cast.measure, code="MATRIX",
-                                                           title="マトリクスの期限"), "MATRIX"),
+    "measures.measure": (
+        lambda cast: MeasureFactory(plan=cast.plan, owner_department=cast.joho, code="MATRIX", title="マトリクス施策"),
+        "MATRIX",
+    ),
+    "measures.indicator": (
+        lambda cast: IndicatorFactory(measure=cast.measure, code="MATRIX", name="マトリクス指標"),
+        "MATRIX",
+    ),
+    "measures.indicatorvalue": (
+        lambda cast: IndicatorValueFactory(
+            indicator=IndicatorFactory(measure=cast.measure, code="MATRIX", name="マトリクス指標")
+        ),
+        "MATRIX",
+    ),
+    "measures.progressupdate": (
+        lambda cast: ProgressUpdateFactory(measure=cast.measure, comment="マトリクス"),
+        "マトリクス",
+    ),
+    "milestones.milestone": (
+        lambda cast: MilestoneFactory(measure=cast.measure, code="MATRIX", title="マトリクスの期限"),
+        "MATRIX",
+    ),
     "milestones.reminderlog": (_reminder_log, "M01-1"),
 }
 
@@ -274,8 +345,15 @@ def try_page(client: Client, action: str, model_admin, obj, term: str) -> str:
         if source is None or not model_admin.get_search_fields(None):
             return NA
         source_model, field_name = source
-        response = client.get(_url("autocomplete", app_label=source_model._meta.app_label,
-                                   model_name=source_model._meta.model_name, field_name=field_name, term=term))
+        response = client.get(
+            _url(
+                "autocomplete",
+                app_label=source_model._meta.app_label,
+                model_name=source_model._meta.model_name,
+                field_name=field_name,
+                term=term,
+            )
+        )
         status = _status(response)
         if status != OK:
             return status

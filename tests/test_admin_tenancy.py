@@ -77,9 +77,19 @@ def test_reverting_another_citys_plan_into_ones_own_city_is_not_found(cast, atta
     version = plan.history.latest("history_date").history_id
     url = reverse("admin:plans_plan_simple_history", args=[plan.pk, version])
     assert attacker.get(url).status_code == 404
-    response = attacker.post(url, {"municipality": cast.other_city.pk, "title": "乗っ取り", "code": plan.code,
-                                   "start_fy": 2023, "end_fy": 2027, "status": "approved",
-                                   "edition": plan.edition_id, "version": 1})
+    response = attacker.post(
+        url,
+        {
+            "municipality": cast.other_city.pk,
+            "title": "乗っ取り",
+            "code": plan.code,
+            "start_fy": 2023,
+            "end_fy": 2027,
+            "status": "approved",
+            "edition": plan.edition_id,
+            "version": 1,
+        },
+    )
     assert response.status_code == 404
     plan.refresh_from_db()
     assert plan.municipality_id == cast.city.pk
@@ -107,16 +117,25 @@ def test_a_city_admin_reads_the_national_framework_but_cannot_change_it(cast, ad
     item = NationalItem.objects.filter(edition__is_default=True).first()
     url = reverse("admin:plans_nationalitem_change", args=[item.pk])
     assert admin_a.get(url).status_code == 200
-    response = admin_a.post(url, {"edition": item.edition_id, "number": item.number, "group": item.group,
-                                  "name": "改ざん", "short_name": item.short_name})
+    response = admin_a.post(
+        url,
+        {
+            "edition": item.edition_id,
+            "number": item.number,
+            "group": item.group,
+            "name": "改ざん",
+            "short_name": item.short_name,
+        },
+    )
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.name != "改ざん"
 
     edition = FrameworkEdition.objects.create(code="2.3", name="第2.3版", published_on="2025-06-13")
     for number in range(1, 8):
-        NationalItem.objects.create(edition=edition, number=number, group="g", name=f"項目{number}",
-                                    short_name=f"項目{number}")
+        NationalItem.objects.create(
+            edition=edition, number=number, group="g", name=f"項目{number}", short_name=f"項目{number}"
+        )
     response = admin_a.post(reverse("admin:plans_frameworkedition_delete", args=[edition.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert NationalItem.objects.filter(edition=edition).count() == 7
@@ -179,7 +198,7 @@ def test_a_city_admin_cannot_grant_national_comparison(cast, admin_a):
 
 # --- exports ------------------------------------------------------------------------------------------------
 
-FORMULAS = ["==HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"]
+FORMULAS = ['==HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"]
 
 
 def _export(client: Client, fmt: str) -> bytes:
@@ -204,8 +223,9 @@ def test_admin_exports_neutralise_formulas_and_are_audited(cast, admin_a, fmt):
         assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
     else:
         text = content.decode("utf-8-sig")
-        cells = [cell for line in csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
-                 for cell in line]
+        cells = [
+            cell for line in csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",") for cell in line
+        ]
     for title in FORMULAS:
         assert "'" + title in cells, (title, cells)
         assert title not in cells
@@ -251,8 +271,10 @@ def test_an_admin_edit_bumps_the_version_so_an_older_staff_page_gets_a_conflict(
 
     alice = Client()
     alice.force_login(cast.alice)
-    response = alice.post(reverse("milestones:update", args=[milestone.pk]),
-                          {"status": "in_progress", "comment": "", "version": seen_by_alice})
+    response = alice.post(
+        reverse("milestones:update", args=[milestone.pk]),
+        {"status": "in_progress", "comment": "", "version": seen_by_alice},
+    )
     assert response.status_code == 409
     milestone.refresh_from_db()
     assert milestone.status == "cancelled"
@@ -267,4 +289,3 @@ def test_an_admin_edit_through_the_measure_inline_bumps_the_version(cast, admin_
     assert response.status_code == 302, response.content.decode()[:3000]
     milestone.refresh_from_db()
     assert (milestone.status, milestone.version) == ("cancelled", 2)
-

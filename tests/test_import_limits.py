@@ -43,14 +43,17 @@ def _errors(cast, data: bytes, file_name: str = "plan.xlsx") -> list:
 # --- numbers and lengths against the model fields ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("99999999999999.99999", "小数部は4桁まで"),
-    ("99999999999999.9999", "数値が大きすぎます"),  # fits 18 digits, but SQLite's double rounds it to 1e14
-    ("12.34567", "小数部は4桁まで"),
-    ("1e20", "数値が大きすぎます"),
-    ("123456789012345", "数値が大きすぎます"),
-    (12.345678, "小数部は4桁まで"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("99999999999999.99999", "小数部は4桁まで"),
+        ("99999999999999.9999", "数値が大きすぎます"),  # fits 18 digits, but SQLite's double rounds it to 1e14
+        ("12.34567", "小数部は4桁まで"),
+        ("1e20", "数値が大きすぎます"),
+        ("123456789012345", "数値が大きすぎます"),
+        (12.345678, "小数部は4桁まで"),
+    ],
+)
 def test_a_kpi_value_beyond_the_column_is_refused_at_preview_naming_the_cell(cast, value, message):
     errors = _errors(cast, _edited(_set("指標", 3, INDICATOR_BASELINE, value)))
     [error] = errors
@@ -59,8 +62,12 @@ def test_a_kpi_value_beyond_the_column_is_refused_at_preview_naming_the_cell(cas
 
 
 def test_the_largest_value_the_column_holds_imports_and_the_dashboard_reads_it(cast, client):
-    data = _edited(lambda s: (s["指標"][3].__setitem__(INDICATOR_BASELINE, "99999999999999.9"),
-                              s["指標"][3].__setitem__(INDICATOR_TARGET, "-12345678901234.5678")))
+    data = _edited(
+        lambda s: (
+            s["指標"][3].__setitem__(INDICATOR_BASELINE, "99999999999999.9"),
+            s["指標"][3].__setitem__(INDICATOR_TARGET, "-12345678901234.5678"),
+        )
+    )
     services.plan_import(plan=cast.plan, data=data, file_name="plan.xlsx", user=cast.admin)
     indicator = Indicator.objects.get(plan=cast.plan, code="K003")
     assert indicator.baseline_value == Decimal("99999999999999.9")
@@ -88,14 +95,21 @@ def test_text_longer_than_its_column_is_refused_at_preview(cast):
 # --- names are one line -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("sheet", "row", "col", "header"), [
-    ("部署", 2, 1, "部署名"), ("施策", 2, 1, "施策名"), ("マイルストーン", 2, 2, "マイルストーン名"),
-    ("指標", 2, 2, "指標名"), ("施策", 2, 6, "施策の柱"),
-])
+@pytest.mark.parametrize(
+    ("sheet", "row", "col", "header"),
+    [
+        ("部署", 2, 1, "部署名"),
+        ("施策", 2, 1, "施策名"),
+        ("マイルストーン", 2, 2, "マイルストーン名"),
+        ("指標", 2, 2, "指標名"),
+        ("施策", 2, 6, "施策の柱"),
+    ],
+)
 def test_a_name_with_a_line_break_is_refused(cast, sheet, row, col, header):
     errors = _errors(cast, _edited(_set(sheet, row, col, "一行目\n二行目")))
-    assert any((e.sheet, e.column) == (sheet, header) and "制御文字は使えません" in e.message for e in errors), \
-        [e.as_text() for e in errors]
+    assert any((e.sheet, e.column) == (sheet, header) and "制御文字は使えません" in e.message for e in errors), [
+        e.as_text() for e in errors
+    ]
 
 
 def test_prose_keeps_its_line_breaks(cast):
@@ -116,8 +130,9 @@ def test_a_csv_with_a_nul_byte_gets_a_clear_message(cast, client, settings, tmp_
     client.force_login(cast.admin)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(reverse("admin:plans_plan_import", args=[cast.plan.pk]),
-                           {"file": SimpleUploadedFile("施策.csv", data)})
+    response = client.post(
+        reverse("admin:plans_plan_import", args=[cast.plan.pk]), {"file": SimpleUploadedFile("施策.csv", data)}
+    )
     assert response.status_code == 200
     assert "NUL" in response.content.decode()
 

@@ -80,8 +80,9 @@ def test_the_admin_refuses_a_department_name_with_a_control_character(client, ca
 
 def test_the_admin_refuses_a_milestone_title_with_a_line_break(client, cast):
     client.force_login(cast.admin)
-    response = _admin_post(client, reverse("admin:milestones_milestone_change", args=[cast.milestone.pk]),
-                           title="期限\n改行")
+    response = _admin_post(
+        client, reverse("admin:milestones_milestone_change", args=[cast.milestone.pk]), title="期限\n改行"
+    )
     assert "制御文字は使えません" in response.content.decode()
     cast.milestone.refresh_from_db()
     assert "\n" not in cast.milestone.title

@@ -66,10 +66,17 @@ def departments(cast):
         measure = MeasureFactory(plan=cast.plan, owner_department=dept, code=f"C{n:03d}")
         MilestoneFactory(measure=measure, code=f"C{n:03d}-new", due_date=dt.date(2026, 11, 25))
         failed = MilestoneFactory(measure=measure, code=f"C{n:03d}-retry", due_date=dt.date(2026, 11, 18))
-        log = ReminderLog.objects.create(milestone=failed, department=dept, stage="overdue_1",
-                                         due_date=failed.due_date, run_date=dt.date(2026, 11, 19),
-                                         state=ReminderLog.State.FAILED, attempts=1, error="SMTP down",
-                                         recipients=[dept.email])
+        log = ReminderLog.objects.create(
+            milestone=failed,
+            department=dept,
+            stage="overdue_1",
+            due_date=failed.due_date,
+            run_date=dt.date(2026, 11, 19),
+            state=ReminderLog.State.FAILED,
+            attempts=1,
+            error="SMTP down",
+            recipients=[dept.email],
+        )
         ReminderLog.objects.filter(pk=log.pk).update(claimed_at=long_ago)
     return cast
 
@@ -87,12 +94,25 @@ def test_four_concurrent_runs_send_each_department_one_digest(departments, tmp_p
         pytest.skip("row locks between processes: PostgreSQL only")
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "EMAIL_BACKEND": "tests.mail_backends.DirectoryBackend",
-           "REMINDER_TEST_MAIL_DIR": str(mail_dir), "REMINDER_STALE_DAYS": "0", "DEBUG": "True"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_BACKEND": "tests.mail_backends.DirectoryBackend",
+        "REMINDER_TEST_MAIL_DIR": str(mail_dir),
+        "REMINDER_STALE_DAYS": "0",
+        "DEBUG": "True",
+    }
     start = time.time() + 6  # every process has set Django up by then
-    processes = [subprocess.Popen([sys.executable, "-c", RUNNER, str(start), FRIDAY.isoformat()],
-                                  cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                 for _ in range(PROCESSES)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUNNER, str(start), FRIDAY.isoformat()],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(PROCESSES)
+    ]
     outputs = [p.communicate(timeout=120)[0].decode() for p in processes]
     assert all(p.returncode == 0 for p in processes), "\n".join(outputs)
 
