@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from measures.models import Measure
 from plans.models import AuditEvent, FrameworkEdition, Membership, NationalItem, Pillar
 
 from .factories import (
@@ -289,3 +290,23 @@ def test_an_admin_edit_through_the_measure_inline_bumps_the_version(cast, admin_
     assert response.status_code == 302, response.content.decode()[:3000]
     milestone.refresh_from_db()
     assert (milestone.status, milestone.version) == ("cancelled", 2)
+
+
+# --- actions ------------------------------------------------------------------------------------------------
+
+
+def test_an_action_on_another_citys_rows_changes_nothing(cast, attacker):
+    cast.joho.rotate_calendar_token()
+    token = cast.joho.calendar_token
+    response = attacker.post(
+        reverse("admin:plans_department_changelist"),
+        {"action": "revoke_calendar_token", "_selected_action": [cast.joho.pk], "index": 0},
+    )
+    assert response.status_code in (200, 302)
+    cast.joho.refresh_from_db()
+    assert cast.joho.calendar_token == token
+    response = attacker.post(
+        reverse("admin:measures_measure_changelist"),
+        {"action": "delete_selected", "_selected_action": [cast.measure.pk], "post": "yes"},
+    )
+    assert Measure.objects.filter(pk=cast.measure.pk).exists()
