@@ -55,8 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "dxportal.security.MalformedRequestMiddleware",  # NUL bytes, out-of-range numbers: 400, never a 500
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dxportal.security.MalformedRequestMiddleware",  # NUL bytes, out-of-range numbers: 400, never a 500
     "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dxportal.middleware.SlidingSessionMiddleware",
