@@ -9,23 +9,26 @@ from __future__ import annotations
 
 from decimal import Context, Decimal
 
+from django.utils.translation import gettext as _
+
 # How Django reads a decimal back from SQLite: the stored double, to 15 significant digits.
 _AS_SQLITE_READS = Context(prec=15).create_decimal_from_float
 
 
 def decimal_column_error(number: Decimal, *, max_digits: int, decimal_places: int) -> str | None:
-    """A Japanese reason why `number` does not fit DecimalField(max_digits, decimal_places), or None."""
+    """A reason (for the person, through gettext) why `number` does not fit DecimalField(max_digits,
+    decimal_places), or None."""
     whole_digits = max_digits - decimal_places
     limit = Decimal(10) ** whole_digits
-    too_big = (
-        f"数値が大きすぎます。整数部は{whole_digits}桁まで（絶対値 {limit - Decimal('0.1'):,} まで）にしてください。"
-    )
+    too_big = _("数値が大きすぎます。整数部は%(digits)s桁まで（絶対値 %(largest)s まで）にしてください。") % {
+        "digits": whole_digits, "largest": f"{limit - Decimal('0.1'):,}"}
     if not number.is_finite():
-        return "数値として読めません。"
+        return _("数値として読めません。")
     if abs(number) >= limit:
         return too_big
     if number != number.quantize(Decimal(1).scaleb(-decimal_places)):
-        return f"桁数が多すぎます。小数部は{decimal_places}桁までにしてください（整数部は{whole_digits}桁まで）。"
+        return _("桁数が多すぎます。小数部は%(places)s桁までにしてください（整数部は%(digits)s桁まで）。") % {
+            "places": decimal_places, "digits": whole_digits}
     if abs(_AS_SQLITE_READS(float(number))) >= limit:  # rounded up past the column when read back
         return too_big
     return None
