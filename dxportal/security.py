@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -29,6 +30,29 @@ class ContentSecurityPolicyMiddleware:
         if permissions and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = permissions
         return response
+
+
+class MalformedRequestMiddleware:
+    """A NUL byte in the path or the query string, or a number in the query string too long for any integer column
+    (or for a date), is never a real request: answer 400 before a view hands it to the database (PostgreSQL refuses
+    NUL in text; Python's datetime and SQLite refuse such numbers) and turns it into a 500."""
+
+    MAX_DIGITS = 18  # every id and year fits in a signed 64-bit integer
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "\x00" in request.path_info:
+            raise BadRequest("NUL byte in the path")
+        for key, values in request.GET.lists():
+            for value in (key, *values):
+                if "\x00" in value:
+                    raise BadRequest("NUL byte in the query string")
+                digits = value.strip().lstrip("+-")
+                if len(digits) > self.MAX_DIGITS and digits.isdigit():
+                    raise BadRequest("Number out of range in the query string")
+        return self.get_response(request)
 
 
 class RequestSizeLimitMiddleware:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dxportal.security.MalformedRequestMiddleware",  # NUL bytes, out-of-range numbers: 400, never a 500
     "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dxportal.middleware.SlidingSessionMiddleware",
@@ -261,8 +262,13 @@ if os.getenv("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["dxportal.db_router.ReplicaRouter"]
 # --- Issue 3: Excel import/export of plans --------------------------------------------------
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
+# Zip-bomb guards, checked before a workbook is parsed: each part's unpacked size, and cells + shared strings.
+IMPORT_MAX_PART_BYTES = envint("IMPORT_MAX_PART_BYTES", str(40 * 1024 * 1024))
+IMPORT_MAX_CELLS = envint("IMPORT_MAX_CELLS", str(IMPORT_MAX_ROWS * 60))
 IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between preview and confirm; "" = temp dir
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # django-import-export's own admin exports: neutralise = + - @
+# The admin's export buttons neutralise formulas with core.formulas (importing.admin.SafeExportMixin); the library's
+# own escaping only drops one leading "=" (so "==…", "+", "-", "@" survived) and turns numbers into text: off.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Issue 5: council dashboards and the open-data API ------------------------------------------
 REST_FRAMEWORK = {

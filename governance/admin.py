@@ -11,7 +11,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from importing.reading import ImportFileError, check_size, max_bytes
-from plans.admin_scoping import MunicipalityScopedAdmin
+from plans import audit
+from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline
 from plans.permissions import access_for
 
 from .body_import import SHEET, body_import, body_workbook
@@ -24,9 +25,12 @@ class GovernanceScopedAdmin(MunicipalityScopedAdmin):
     plans.permissions; these objects are checked here)."""
 
     def _may(self, request, obj) -> bool:
+        return may_manage(request.user, self.object_municipality_id(obj))
+
+    def object_municipality_id(self, obj) -> int | None:
         from .permissions import municipality_id_of
 
-        return may_manage(request.user, municipality_id_of(obj))
+        return municipality_id_of(obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
         allowed = admin.ModelAdmin.has_change_permission(self, request, obj)
@@ -112,6 +116,8 @@ class BodyMemberAdmin(GovernanceScopedAdmin):
 
     def export_sheet(self, request):
         municipality_id = self._municipality_id(request)
+        audit.record(request=request, action="export", target="推進体制 (xlsx)", format="xlsx",
+                     municipality_id=municipality_id)
         response = HttpResponse(
             body_workbook(municipality_id=municipality_id),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -124,14 +130,14 @@ class BodySheetForm(forms.Form):
     file = forms.FileField(label=_("ファイル（.xlsx または .csv）"))
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(MunicipalityScopedInline):
     model = AgendaItem
     extra = 0
     fields = ("order", "source", "title", "facts", "note")
     readonly_fields = ("source", "facts")
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(MunicipalityScopedInline):
     model = Decision
     extra = 0
     fields = ("agenda_item", "text", "is_public")

@@ -6,24 +6,51 @@ from __future__ import annotations
 
 from functools import partial
 
+import tablib
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
+from core.formulas import safe_cell
 from measures.models import Indicator, Measure
 from milestones.models import Milestone
+from plans import audit
 from plans.admin_scoping import extend_registered_admin
 from plans.models import Department, Plan
 
 from . import admin_views as excel
 from .resources import DepartmentResource, IndicatorResource, MeasureResource, MilestoneResource
 
+
+class SafeExportMixin(ExportMixin):
+    """django-import-export's export buttons, made safe: the rows come from the admin's scoped changelist
+    (`get_export_queryset` builds on `get_queryset`), every text cell goes through the project's one formula
+    neutraliser (core.formulas; the library's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only drops one leading "=",
+    so "==HYPERLINK(…)" and "+ - @" cells survived), and every file handed out is in the audit log."""
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        neutralised = tablib.Dataset(headers=[safe_cell(h) for h in dataset.headers or []])
+        for row in dataset:
+            neutralised.append([safe_cell(cell) for cell in row])
+        return neutralised
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit.record(request=request, action="export", target=f"{self.opts.verbose_name} ({file_format.get_title()})",
+                     model=self.opts.label_lower, format=file_format.get_title(), rows=queryset.count())
+        return data
+
+
 # Each sheet of the plan workbook can also be exported on its own from its model's list.
 for model, resource in ((Department, DepartmentResource), (Measure, MeasureResource),
                         (Indicator, IndicatorResource), (Milestone, MilestoneResource)):
-    extend_registered_admin(model, ExportMixin, resource_classes=[resource])
+    extend_registered_admin(model, SafeExportMixin, resource_classes=[resource])
 
 
 class PlanExcelMixin:

@@ -158,6 +158,9 @@ def template_download(site: AdminSite, request: HttpRequest, plan_id: int) -> Ht
     plan = plan_for_admin(request, plan_id)
     if refused := _only(request, "GET", "HEAD"):
         return refused
+    # The template carries the plan's departments and codes: a download like any other, so it is audited.
+    audit.record(request=request, action="export", target=f"{plan} (Excel template)", plan=plan.code,
+                 format="xlsx", template=True)
     return _download(services.plan_template(plan=plan), f"{plan.code}-template.xlsx")
 
 

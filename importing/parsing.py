@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from core.fiscal import JapaneseDateError, parse_date, parse_fiscal_year
 from core.formulas import unneutralise
+from core.numbers import decimal_column_error
+from core.text import CONTROL_CHARACTER_MESSAGE, has_control_characters
 
 
 class CellError(ValueError):
@@ -91,6 +93,24 @@ def clean_decimal(value: object) -> Decimal | None:
     if abs(number) >= Decimal(10) ** 14:
         raise CellError(_("数値が大きすぎます。"))
     return number
+
+
+def check_digits(number: Decimal | None, *, max_digits: int, decimal_places: int) -> Decimal | None:
+    """The number fits a DecimalField(max_digits, decimal_places) on every database (core.numbers), or CellError."""
+    if number is None:
+        return None
+    error = decimal_column_error(number, max_digits=max_digits, decimal_places=decimal_places)
+    if error:
+        raise CellError(error)
+    return number
+
+
+def clean_name(value: object, *, max_length: int | None = None) -> str:
+    """A name (部署名, 施策名 …): one line of text."""
+    text = clean_text(value, max_length=max_length)
+    if has_control_characters(text):
+        raise CellError(str(CONTROL_CHARACTER_MESSAGE))
+    return text
 
 
 def clean_integer(value: object) -> int | None:

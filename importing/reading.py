@@ -33,7 +33,7 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A run of this many blank rows ends a sheet: LibreOffice can declare (and even write) a million rows.
 BLANK_RUN_LIMIT = 500
 MAX_COLUMNS = 60
-MAX_UNCOMPRESSED = 200 * 1024 * 1024  # zip bomb guard
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # zip bomb guard: all parts together, unpacked
 
 
 class ImportFileError(Exception):
@@ -54,6 +54,16 @@ def max_bytes() -> int:
 
 def max_rows() -> int:
     return getattr(settings, "IMPORT_MAX_ROWS", 20_000)
+
+
+def max_part_bytes() -> int:
+    """The largest one part of a workbook may unpack to (a 20,000-row plan's biggest part is a few MB)."""
+    return getattr(settings, "IMPORT_MAX_PART_BYTES", 40 * 1024 * 1024)
+
+
+def max_cells() -> int:
+    """Cells (and shared strings) a workbook may declare in all; counted in the XML before parsing."""
+    return getattr(settings, "IMPORT_MAX_CELLS", max_rows() * MAX_COLUMNS)
 
 
 def check_size(size: int) -> None:
@@ -119,8 +129,12 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
         if "word/document.xml" in names:
             raise ImportFileError(_("Word の文書です。Excel ブック（.xlsx）をアップロードしてください。"))
         raise ImportFileError(_("Excel ブック（.xlsx）ではありません（zip ファイルですがブックの中身がありません）。"))
-    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
-        raise ImportFileError(_("ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。"))
+    try:
+        check_archive(archive, infos)
+    except ImportFileError:
+        raise
+    except Exception:  # a damaged part (bad CRC, truncated deflate stream) while counting its cells
+        raise _damaged()
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types (KeyError, XML errors…) for damaged parts
@@ -142,6 +156,41 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
         return sheets
     finally:
         workbook.close()
+
+
+# A cell is <c …> (or <x:c …>); a shared string is <si>.
+_CELL_TAG = re.compile(rb"<(?:\w+:)?(?:c|si)[\s>/]")
+
+
+def check_archive(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb before openpyxl parses anything: each part's unpacked size (zipfile never yields more
+    than the size a part declares), all parts together, and the number of cells and shared strings."""
+    part_limit = max_part_bytes()
+    for info in infos:
+        if info.file_size > part_limit:
+            raise ImportFileError(
+                _("ブックの中身が大きすぎます（部品「%(part)s」の展開後の大きさ %(size)s MB が上限 %(limit)s MB を"
+                  "超えています）。不要な書式や行を削除して保存し直してください。")
+                % {"part": info.filename, "size": f"{info.file_size / 1024 / 1024:.0f}",
+                   "limit": f"{part_limit / 1024 / 1024:.0f}"})
+    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
+        raise ImportFileError(_("ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。"))
+    cell_limit = max_cells()
+    cells = 0
+    for info in infos:
+        if not (info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml"):
+            continue
+        tail = b""
+        with archive.open(info) as part:
+            while chunk := part.read(1024 * 1024):
+                cells += len(_CELL_TAG.findall(tail + chunk))
+                tail = chunk[-16:]
+                cells -= len(_CELL_TAG.findall(tail))  # counted again with the next chunk
+                if cells > cell_limit:
+                    raise ImportFileError(_("ブックのセルが多すぎます（上限 %(limit)s セル）。"
+                                            "シートを分けるか、不要な行と列を削除してから取り込んでください。")
+                                          % {"limit": f"{cell_limit:,}"})
+            cells += len(_CELL_TAG.findall(tail))
 
 
 # A formula cell is <c><f>…</f></c>; <formula1> of a data validation is not one.
@@ -206,8 +255,15 @@ def decode_csv(data: bytes) -> str:
 
 
 def read_csv(data: bytes, file_name: str) -> RawSheet:
-    if data.startswith(b"PK") or data.startswith(OLE_SIGNATURE) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    # Many NULs: a binary file or UTF-16 text. A few: a stray NUL in a text CSV, named by its line below.
+    if data.startswith(b"PK") or data.startswith(OLE_SIGNATURE) or head.count(b"\x00") > max(2, len(head) // 100):
         raise ImportFileError(_("CSV ファイルではありません（中身が Excel などのバイナリ形式です）。"))
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ImportFileError(_("CSV の%(line)s行目に NUL 文字（ヌル文字、\\0）が含まれています。"
+                                "表計算ソフトで開いて保存し直すか、該当の文字を削除してからアップロードしてください。")
+                              % {"line": line})
     text = decode_csv(data)
     try:
         rows = csv.reader(io.StringIO(text, newline=""))

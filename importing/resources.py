@@ -18,9 +18,9 @@ from typing import ClassVar
 
 from import_export import fields, resources, widgets
 
-from measures.models import Indicator, Measure, WorkStatus
+from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
 from milestones.models import Milestone
-from plans.models import Department
+from plans.models import Department, Pillar
 
 from . import parsing
 
@@ -52,6 +52,13 @@ class TextWidget(widgets.Widget):
         return value or ""
 
 
+class NameWidget(TextWidget):
+    """A name: one line (no line breaks or other control characters)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return parsing.clean_name(value, max_length=self.max_length)
+
+
 class CodeWidget(TextWidget):
     def clean(self, value, row=None, **kwargs):
         return parsing.clean_code(value, max_length=self.max_length or 32)
@@ -63,8 +70,16 @@ class EmailWidget(TextWidget):
 
 
 class DecimalValueWidget(widgets.Widget):
+    def __init__(self, model_field=None):
+        super().__init__()
+        self.model_field = model_field  # the DecimalField whose digits the value must fit
+
     def clean(self, value, row=None, **kwargs):
-        return parsing.clean_decimal(value)
+        number = parsing.clean_decimal(value)
+        if self.model_field is None:
+            return number
+        return parsing.check_digits(number, max_digits=self.model_field.max_digits,
+                                    decimal_places=self.model_field.decimal_places)
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -145,6 +160,11 @@ class DepartmentRefWidget(widgets.Widget):
         return value or ""
 
 
+def _max_length(model, name: str) -> int:
+    """The column's own limit, so the preview refuses what the database would."""
+    return model._meta.get_field(name).max_length
+
+
 def _field(attribute: str, header: str, widget: widgets.Widget) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=header, widget=widget)
 
@@ -188,7 +208,7 @@ class DepartmentResource(SheetResource):
     sheet_name = "部署"
     required = ("code", "name")
     code = _field("code", "部署コード", CodeWidget(32))
-    name = _field("name", "部署名", TextWidget(100))
+    name = _field("name", "部署名", NameWidget(_max_length(Department, "name")))
     parent_code = _field("parent_code", "上位部署コード", CodeWidget(32))
     email = _field("email", "メールアドレス", EmailWidget())
     aliases = {"code": ("department code", "dept code", "code"), "name": ("department name", "department", "name"),
@@ -213,12 +233,12 @@ class MeasureResource(SheetResource):
     sheet_name = "施策"
     required = ("code", "title", "national_items", "owner_department")
     code = _field("code", "施策コード", CodeWidget(32))
-    title = _field("title", "施策名", TextWidget(200))
+    title = _field("title", "施策名", NameWidget(_max_length(Measure, "title")))
     summary = _field("summary", "概要", TextWidget())
     current_issues = _field("current_issues", "現状・課題", TextWidget())
     national_items = _field("national_items", "国の取組項目", NationalItemsWidget())
     owner_department = _field("owner_department", "担当部署", DepartmentRefWidget())
-    pillar = _field("pillar", "施策の柱", TextWidget(200))
+    pillar = _field("pillar", "施策の柱", NameWidget(_max_length(Pillar, "name")))
     start_fy = _field("start_fy", "開始年度", FiscalYearWidget())
     end_fy = _field("end_fy", "終了年度", FiscalYearWidget())
     budget = _field("budget_thousand_yen", "予算（千円）", IntegerValueWidget())
@@ -263,7 +283,7 @@ class MilestoneResource(SheetResource):
     required = ("code", "measure_code", "title", "due_date")
     code = _field("code", "マイルストーンコード", CodeWidget(32))
     measure_code = _field("measure_code", "施策コード", CodeWidget(32))
-    title = _field("title", "マイルストーン名", TextWidget(200))
+    title = _field("title", "マイルストーン名", NameWidget(_max_length(Milestone, "title")))
     kind = _field("kind", "種別", ChoiceWidget(KIND))
     due_date = _field("due_date", "期限", JapaneseDateWidget())
     owner_department = _field("owner_department", "担当部署", DepartmentRefWidget(required=False))
@@ -303,14 +323,14 @@ class IndicatorResource(SheetResource):
     required = ("code", "measure_code", "name")
     code = _field("code", "指標コード", CodeWidget(32))
     measure_code = _field("measure_code", "施策コード", CodeWidget(32))
-    name = _field("name", "指標名", TextWidget(200))
-    unit = _field("unit", "単位", TextWidget(32))
+    name = _field("name", "指標名", NameWidget(_max_length(Indicator, "name")))
+    unit = _field("unit", "単位", NameWidget(_max_length(Indicator, "unit")))
     direction = _field("direction", "方向", ChoiceWidget(DIRECTION))
-    baseline_value = _field("baseline_value", "基準値", DecimalValueWidget())
+    baseline_value = _field("baseline_value", "基準値", DecimalValueWidget(Indicator._meta.get_field("baseline_value")))
     baseline_date = _field("baseline_date", "基準日", JapaneseDateWidget())
-    target_value = _field("target_value", "目標値", DecimalValueWidget())
+    target_value = _field("target_value", "目標値", DecimalValueWidget(Indicator._meta.get_field("target_value")))
     target_fy = _field("target_fy", "目標年度", FiscalYearWidget())
-    actual_value = _field("actual_value", "実績値", DecimalValueWidget())
+    actual_value = _field("actual_value", "実績値", DecimalValueWidget(IndicatorValue._meta.get_field("value")))
     actual_date = _field("actual_date", "実績日", JapaneseDateWidget())
     aliases = {
         "code": ("indicator code", "kpi code", "code"), "measure_code": ("measure code", "measure"),

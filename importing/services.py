@@ -41,6 +41,17 @@ def _record(run: ImportRun, preview: Preview, status: str) -> None:
     run.save(update_fields=["status", "counts", "errors"])
 
 
+def _record_failure(run: ImportRun, preview: Preview) -> None:
+    """Mark the run failed unless another confirm of the same preview applied it meanwhile: a conditional UPDATE,
+    so the record never says エラー for an import the audit log (written with it) says was applied."""
+    try:
+        ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
+            status=ImportRun.Status.FAILED, counts=preview.counts, errors=[e.as_dict() for e in preview.errors[:200]])
+    except DatabaseError:  # still locked by the confirm that is applying it: it records the outcome
+        pass
+    run.refresh_from_db(fields=["status", "counts", "errors"])
+
+
 def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User | None) -> tuple[ImportRun, Preview]:
     """Validate the file and compare it with the plan. Writes nothing but the ImportRun record."""
     run = ImportRun.objects.create(plan=plan, user=user, file_name=file_name[:255],
@@ -59,7 +70,7 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
         raise ValueError("The file differs from the one previewed.")
     preview = build_preview(plan=run.plan, data=data, file_name=run.file_name)
     if preview.has_errors:
-        _record(run, preview, ImportRun.Status.FAILED)
+        _record_failure(run, preview)
         raise ImportBlocked(preview)
     try:
         with transaction.atomic():
@@ -79,7 +90,7 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
         preview.file_errors.append(RowError("", None, "", "", _(
             "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。")
             % {"error": exc.__class__.__name__}))
-        _record(run, preview, ImportRun.Status.FAILED)
+        _record_failure(run, preview)
         raise ImportBlocked(preview)
     return preview
 

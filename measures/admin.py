@@ -1,12 +1,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plans.admin_scoping import MunicipalityScopedAdmin
+from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline
 
 from .models import Indicator, IndicatorValue, Measure, ProgressUpdate
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(MunicipalityScopedInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "unit", "direction", "baseline_value", "target_value", "target_fy")

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.numbers import DecimalsThatFit
+from core.text import SingleLineNames
 from plans.models import Department, NationalItem, Pillar, Plan
 
 
@@ -44,7 +46,8 @@ def completion_date_error(status: str, completed_on) -> str | None:
     return None
 
 
-class Measure(models.Model):
+class Measure(SingleLineNames, models.Model):
+    single_line_fields = ("title",)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画"))
     code = models.CharField(_("施策コード"), max_length=32)
     title = models.CharField(_("施策名"), max_length=200)
@@ -95,7 +98,8 @@ class Measure(models.Model):
             raise ValidationError({"owner_department": _("担当部署は計画と同じ自治体の部署を選んでください。")})
 
 
-class Indicator(models.Model):
+class Indicator(DecimalsThatFit, SingleLineNames, models.Model):
+    single_line_fields = ("name", "unit")
     """A KPI of a measure: baseline → target, higher or lower is better, cumulative or annual."""
 
     class Direction(models.TextChoices):
@@ -145,7 +149,7 @@ class Indicator(models.Model):
         super().save(*args, **kwargs)
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(DecimalsThatFit, models.Model):
     """An actual value of a KPI at a date. A correction is a new row that `corrects` the old one, which
     stays (is_current=False): values are never overwritten."""
 

@@ -1,7 +1,7 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,16 +12,27 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.fiscal import format_wareki
 from measures.models import Measure
-from plans.admin_scoping import MunicipalityScopedAdmin, extend_registered_admin
+from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline, extend_registered_admin
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
 from .models import DueDateChangeRequest, Milestone, ReminderLog
 from .reminders import preview, run_reminders
+from .services import milestone_next_version
+
+
+class MilestoneAdminForm(forms.ModelForm):
+    """An admin edit (change page, measure inline, history revert) counts as a new version of the milestone."""
+
+    def save(self, commit=True):
+        if self.instance.pk and self.has_changed():
+            self.instance.version = milestone_next_version(self.instance)
+        return super().save(commit)
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
+    form = MilestoneAdminForm
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
     list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),
@@ -33,12 +44,8 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     readonly_fields = ("baseline_due_date", "version")
 
     def save_model(self, request, obj: Milestone, form, change: bool) -> None:
-        """An admin edit bumps the version like a staff save (a staff form opened before it then gets a
-        conflict instead of silently undoing it) and records who saved."""
+        """Records who saved (the form bumps the version: MilestoneAdminForm)."""
         obj.updated_by = request.user
-        if change:
-            Milestone.objects.filter(pk=obj.pk).update(version=F("version") + 1)
-            obj.version = Milestone.objects.values_list("version", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
 
 
@@ -62,8 +69,9 @@ class DueDateChangeRequestAdmin(MunicipalityScopedAdmin):
         return False
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(MunicipalityScopedInline):
     model = Milestone
+    form = MilestoneAdminForm
     extra = 0
     fields = ("code", "title", "kind", "due_date", "owner_department", "status", "completed_on")
     show_change_link = True

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.text import SingleLineNames
 from measures.models import OPEN_STATUSES, Measure, WorkStatus, completion_date_error
 from plans.models import Department, Plan
 
@@ -25,7 +26,8 @@ class MilestoneQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Milestone(models.Model):
+class Milestone(SingleLineNames, models.Model):
+    single_line_fields = ("title",)
     class Kind(models.TextChoices):
         INTERIM = "interim", _("中間指標")
         GOAL = "goal", _("到達目標")
@@ -207,3 +209,6 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone or self.measure or f'{self.section} #{self.object_id}'} {self.stage}"
+
+    def owning_municipality_id(self) -> int:
+        return self.department.municipality_id

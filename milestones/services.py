@@ -154,3 +154,11 @@ def _move_due_date(*, milestone_id: int, user: User, due_date: dt.date, reason: 
     current._change_reason = reason[:100]
     current.save()
     return current
+
+
+def milestone_next_version(milestone: Milestone) -> int:
+    """The version an edit made outside `milestone_update` (the Django admin) saves with: one past the stored one,
+    so a staff save made on a page loaded before it gets MilestoneConflict instead of overwriting it. Call inside
+    the transaction that saves (the row stays locked until then on PostgreSQL)."""
+    current = Milestone.objects.select_for_update().filter(pk=milestone.pk).values_list("version", flat=True).first()
+    return (current or milestone.version) + 1

@@ -1,13 +1,14 @@
 import json
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_scoping import MunicipalityScopedAdmin
+from .admin_scoping import SHARED, MunicipalityScopedAdmin, MunicipalityScopedInline
 from .models import (
     AuditEvent,
     Department,
@@ -28,6 +29,12 @@ class MunicipalityAdmin(MunicipalityScopedAdmin):
     municipality_lookup = "pk"
     list_display = ("code", "name", "prefecture")
     search_fields = ("code", "name", "name_kana")
+
+    def has_add_permission(self, request):
+        return access_for(request.user).is_superuser  # a city's admin edits its own city, never adds one
+
+    def has_delete_permission(self, request, obj=None):
+        return access_for(request.user).is_superuser
 
 
 @admin.register(Department)
@@ -51,32 +58,37 @@ class DepartmentAdmin(MunicipalityScopedAdmin):
         self.message_user(request, _("%(count)s部署のカレンダー配信URLを無効にしました。") % {"count": count})
 
 
-class NationalItemInline(admin.TabularInline):
+class NationalItemInline(MunicipalityScopedInline):
     model = NationalItem
     extra = 0
+    shared = True
 
 
+# The national framework is shared by every municipality: a city's admin reads it, only a superuser changes it.
 @admin.register(FrameworkEdition)
-class FrameworkEditionAdmin(admin.ModelAdmin):
+class FrameworkEditionAdmin(MunicipalityScopedAdmin):
+    municipality_lookup = SHARED
     list_display = ("name", "code", "published_on", "is_default")
     inlines = [NationalItemInline]
 
 
 @admin.register(NationalItem)
-class NationalItemAdmin(admin.ModelAdmin):
+class NationalItemAdmin(MunicipalityScopedAdmin):
+    municipality_lookup = SHARED
     list_display = ("number", "name", "group", "edition", "national_deadline")
     list_filter = ("edition", "group")
     search_fields = ("name", "short_name")
 
 
 @admin.register(ItemCrosswalk)
-class ItemCrosswalkAdmin(admin.ModelAdmin):
+class ItemCrosswalkAdmin(MunicipalityScopedAdmin):
+    municipality_lookup = SHARED
     list_display = ("from_item", "to_item", "note")
     list_filter = ("from_item__edition", "to_item__edition")
     list_select_related = ("from_item", "to_item")
 
 
-class PillarInline(admin.TabularInline):
+class PillarInline(MunicipalityScopedInline):
     model = Pillar
     extra = 0
     fields = ("code", "name", "parent", "sort_order")
@@ -109,6 +121,17 @@ class MembershipAdmin(MunicipalityScopedAdmin):
     list_filter = (("municipality", admin.RelatedOnlyFieldListFilter), "receives_reminders", "user__groups")
     search_fields = ("user__username", "display_name", "user__email")
     filter_horizontal = ("departments",)
+    superuser_only_fields = ("compare_scope",)  # comparing other municipalities is granted nationally
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        access = access_for(request.user)
+        if db_field.name == "user" and not access.is_superuser:
+            # Own people, or someone who belongs to no municipality yet (a new account to take in).
+            kwargs["queryset"] = get_user_model().objects.filter(
+                Q(membership__municipality_id=access.municipality_id)
+                | Q(membership__isnull=True, is_superuser=False))
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ImportRun)
@@ -132,7 +155,7 @@ class ImportRunAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(MunicipalityScopedAdmin):
     list_display = ("at_local", "action", "username", "target", "ip_address")
     list_filter = ("action",)
     search_fields = ("username", "target")
@@ -149,12 +172,12 @@ class AuditEventAdmin(admin.ModelAdmin):
         return format_html("<pre style=\"white-space: pre-wrap\">{}</pre>",
                            json.dumps(obj.detail, ensure_ascii=False, indent=2))
 
-    def get_queryset(self, request):
+    def scope(self, qs, access):
         # A city's admin sees the events of its own people (failed logins: by the name tried), not other cities'.
-        qs = super().get_queryset(request)
-        access = access_for(request.user)
         if access.is_superuser:
             return qs
+        if access.municipality_id is None:
+            return qs.none()
         members = Membership.objects.filter(municipality_id=access.municipality_id)
         return qs.filter(Q(user__membership__municipality_id=access.municipality_id)
                          | Q(user__isnull=True, username__in=members.values("user__username")))

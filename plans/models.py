@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.fiscal import format_fiscal_year
+from core.text import SingleLineNames
 
 from .validators import validate_municipality_code
 
@@ -25,7 +26,8 @@ PREFECTURES = (
 )
 
 
-class Municipality(models.Model):
+class Municipality(SingleLineNames, models.Model):
+    single_line_fields = ("name",)
     code = models.CharField(_("団体コード"), max_length=6, unique=True, validators=[validate_municipality_code],
                             help_text=_("全国地方公共団体コード（6桁、検査数字付き）"))
     name = models.CharField(_("団体名"), max_length=100)
@@ -52,7 +54,8 @@ class Municipality(models.Model):
         return PREFECTURES[int(self.code[:2]) - 1]
 
 
-class Department(models.Model):
+class Department(SingleLineNames, models.Model):
+    single_line_fields = ("name",)
     class Level(models.TextChoices):
         BU = "bu", _("部")
         KA = "ka", _("課")
@@ -101,7 +104,8 @@ class Department(models.Model):
         return self.calendar_token
 
 
-class FrameworkEdition(models.Model):
+class FrameworkEdition(SingleLineNames, models.Model):
+    single_line_fields = ("name",)
     """An edition of 総務省「自治体DX推進計画」(第1.0版 2020-12-25, 第2.0版 …)."""
 
     code = models.CharField(_("版コード"), max_length=16, unique=True)
@@ -123,7 +127,8 @@ class FrameworkEdition(models.Model):
         return self.name
 
 
-class NationalItem(models.Model):
+class NationalItem(SingleLineNames, models.Model):
+    single_line_fields = ("group", "name", "short_name")
     """One item (取組事項) of an edition, e.g. 第1.0版 no. 1 自治体の情報システムの標準化・共通化."""
 
     edition = models.ForeignKey(FrameworkEdition, on_delete=models.CASCADE, related_name="items",
@@ -166,7 +171,8 @@ class ItemCrosswalk(models.Model):
         return f"{self.from_item} → {self.to_item}"
 
 
-class Plan(models.Model):
+class Plan(SingleLineNames, models.Model):
+    single_line_fields = ("title",)
     class Status(models.TextChoices):
         DRAFT = "draft", _("策定中")
         APPROVED = "approved", _("策定済み")
@@ -221,7 +227,8 @@ class Plan(models.Model):
             raise ValidationError({"end_fy": _("終了年度は開始年度以降にしてください。")})
 
 
-class Pillar(models.Model):
+class Pillar(SingleLineNames, models.Model):
+    single_line_fields = ("name",)
     """施策の柱 / 基本目標, optionally nested (基本目標 → 取組分野)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars", verbose_name=_("計画"))
@@ -245,7 +252,8 @@ class Pillar(models.Model):
         return self.plan.municipality_id
 
 
-class Membership(models.Model):
+class Membership(SingleLineNames, models.Model):
+    single_line_fields = ("display_name",)
     """Ties a user to a municipality and the departments they work for.
 
     The role is the user's Group (admin / staff / council / viewer). A viewer may also compare

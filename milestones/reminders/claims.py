@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
+
+from plans.models import Department, Municipality
 
 from ..models import ReminderLog
 from .planning import Digest, lease_cutoff
 
 
 def claim(digest: Digest, *, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> list[int]:
-    """Insert the digest's new claims and take over its stale ones; return the ids this run owns."""
+    """Insert the digest's new claims and take over its stale ones; return the ids this run owns.
+
+    A claim is two statements (insert the new, take over the stale): two runs interleaving them would each own
+    half a digest and send the department two e-mails. So the whole claim runs in one transaction holding the
+    recipient's row lock (the department, or the municipality for escalations): a second run waits, then finds
+    every item claimed by the first and owns none of them."""
+    with transaction.atomic():
+        _lock_recipient(digest)
+        return _claim(digest, run_date=run_date, token=token, now=now)
+
+
+def _lock_recipient(digest: Digest) -> None:
+    if digest.department_id is not None:
+        rows = Department.objects.filter(pk=digest.department_id)
+    else:
+        rows = Municipality.objects.filter(pk=digest.municipality_id)
+    list(rows.select_for_update().values_list("pk", flat=True))  # SELECT … FOR UPDATE (SQLite: one writer anyway)
+
+
+def _claim(digest: Digest, *, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> list[int]:
     new = [i for i in digest.items if i.log_id is None]
     owned: list[int] = []
     if new:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.fiscal import format_wareki
+from core.text import single_line
 
 from ..models import ReminderLog
 from .planning import lease_cutoff
@@ -107,6 +108,8 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
         else:
             subject = _("【DX推進】進捗の更新をお願いします %(count)s件（%(place)s）") % {
                 "count": len(stale_items), "place": place}
+    # A mail header is one line: a name imported with a line break must not make this digest fail on every run.
+    subject = single_line(subject)
     context = {"subject": subject, "place": place, "groups": list(groups.items()), "stale_items": stale_items,
                "sections": [(title, sorted(items, key=lambda i: (i.stage.urgency, i.due_date, i.code)))
                             for title, items in sections.items()],

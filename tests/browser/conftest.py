@@ -1,7 +1,8 @@
 """Real Chromium (Debian's, never a downloaded one) driven by Playwright's sync API against pytest-django's
-live_server. Browser tests need `@pytest.mark.django_db(transaction=True, serialized_rollback=True)` so the
-live server thread sees their data (on SQLite in memory and on PostgreSQL alike) and the migrated data
-(national items, role groups) is restored for the tests that run after them."""
+live_server. Browser tests need `@pytest.mark.django_db(transaction=True)` so the live server thread sees their
+data (on SQLite in memory and on PostgreSQL alike). Not serialized_rollback: after another transactional test's
+flush, restoring the serialized role groups collides with the ones post_migrate recreated; the `national_framework`
+fixture (and `cast`) reload the national items a flush removes."""
 
 from __future__ import annotations
 

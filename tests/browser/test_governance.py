@@ -14,7 +14,8 @@ from tests.factories import IndicatorFactory, IndicatorValueFactory, MeasureFact
 
 from .conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Not serialized_rollback (see tests/browser/conftest.py): `cast` reloads the national framework.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RUN_DAY = dt.date(2026, 11, 24)  # a Tuesday (11/23 is a holiday); the action is due 7 days later
 ACTION_DUE = "令和8年12月1日"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from importing.services import plan_export, plan_template
+from plans import audit
 from plans.models import Plan
 
 
@@ -36,4 +37,8 @@ class Command(BaseCommand):
             Path(out).write_bytes(data)
         except OSError as exc:
             raise CommandError(_("「%(path)s」に書き込めません（%(error)s）。") % {"path": out, "error": exc.strerror})
+        # Like every download from the web pages, a file written from the command line is in the audit log.
+        audit.record(action="export", username="manage.py export_plan",
+                     target=f"{found[0]} (Excel{' template' if template else ''})", plan=found[0].code, format="xlsx",
+                     template=template, file=str(out))
         self.stdout.write(self.style.SUCCESS(_("%(path)s に書き出しました（%(size)s バイト）。") % {"path": out, "size": f"{len(data):,}"}))
