@@ -336,7 +336,7 @@ def gantt_header(*, fy: int, today) -> SafeString:
     from core.fiscal import fiscal_year_bounds
 
     start, end = fiscal_year_bounds(fy)
-    h = 52
+    h = 62
     out = [f'<svg class="gantt-head" role="img" aria-label="{escape(_("%(fy)s年度（%(a)s〜%(b)s）") % {"fy": fy, "a": _date(start), "b": _date(end)})}" '
            f'viewBox="0 0 {GANTT_WIDTH} {h}" width="{GANTT_WIDTH}" height="{h}" xmlns="http://www.w3.org/2000/svg">']
     for q in range(4):
@@ -355,9 +355,11 @@ def gantt_header(*, fy: int, today) -> SafeString:
                    f'<text x="{xx + 3:.1f}" y="38" font-size="12" fill="#1a1a1a">{label}</text>')
     if start <= today <= end:
         xx = _gantt_x(today, start, end)
-        out.append(f'<line x1="{xx:.1f}" y1="40" x2="{xx:.1f}" y2="{h}" stroke="#b00020" stroke-width="2"/>'
-                   f'<text x="{min(max(xx, 40), GANTT_WIDTH - 40):.1f}" y="50" font-size="11" text-anchor="middle" '
-                   f'fill="#b00020" font-weight="bold">{escape(_("今日"))} {_date(today)}</text>')
+        right = xx > GANTT_WIDTH - 110  # the label goes to the line's left near the year's end
+        out.append(f'<line x1="{xx:.1f}" y1="44" x2="{xx:.1f}" y2="{h}" stroke="#b00020" stroke-width="2"/>'
+                   f'<text x="{xx + (-4 if right else 4):.1f}" y="57" font-size="11" '
+                   f'text-anchor="{"end" if right else "start"}" fill="#b00020" font-weight="bold">'
+                   f'{escape(_("今日"))} {_date(today)}</text>')
     out.append("</svg>")
     return mark_safe("".join(out))
 
@@ -389,7 +391,8 @@ def gantt_row(*, fy: int, today, start_fy: int | None, end_fy: int | None, miles
     if start <= today <= end:
         xx = _gantt_x(today, start, end)
         out.append(f'<line x1="{xx:.1f}" y1="0" x2="{xx:.1f}" y2="{h}" stroke="#b00020" stroke-width="2"/>')
-    for n, ms in enumerate(milestones):
+    last_label_x = -100.0
+    for ms in milestones:
         due = ms["due_date"]
         if not start <= due <= end:
             continue
@@ -413,8 +416,10 @@ def gantt_row(*, fy: int, today, start_fy: int | None, end_fy: int | None, miles
         text = f"{due.month}/{due.day}"
         if ms.get("baseline_due_date"):  # a moved due date: the original beside it
             text += f"（{_('当初')}{ms['baseline_due_date'].month}/{ms['baseline_due_date'].day}）"
-        shape += (f'<text x="{xx:.1f}" y="{39 if n % 2 == 0 else 39}" font-size="11" text-anchor="{anchor}" '
-                  f'fill="{colour}">{escape(text)}</text>')
+        if xx - last_label_x >= 36:  # a label only where it does not collide (the tooltip and list have all)
+            shape += (f'<text x="{xx:.1f}" y="39" font-size="11" text-anchor="{anchor}" '
+                      f'fill="{colour}">{escape(text)}</text>')
+            last_label_x = xx
         body = f"<title>{escape(tip)}</title>{shape}"
         if url_pattern:
             out.append(f'<a href="{url_pattern.format(ms["id"])}" aria-label="{escape(tip)}">{body}</a>')

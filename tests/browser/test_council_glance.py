@@ -27,9 +27,17 @@ AXE = Path(os.getenv("AXE_CORE_PATH", ROOT / "node_modules" / "axe-core" / "axe.
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DASHBOARD_PAGES = ["/dashboard/", "/dashboard/?rollup=1", "/dashboard/items/", "/dashboard/milestones/?state=overdue",
-                   "/dashboard/kpis/", "/dashboard/timeline/", "/dashboard/timeline/?group=item",
-                   "/dashboard/compare/", "/dashboard/compare/?sort=3"]
+DASHBOARD_PAGES = [
+    "/dashboard/",
+    "/dashboard/?rollup=1",
+    "/dashboard/items/",
+    "/dashboard/milestones/?state=overdue",
+    "/dashboard/kpis/",
+    "/dashboard/timeline/",
+    "/dashboard/timeline/?group=item",
+    "/dashboard/compare/",
+    "/dashboard/compare/?sort=3",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -81,14 +89,16 @@ def test_no_dashboard_page_scrolls_sideways_on_a_390px_phone(browser, live_serve
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
+    wide = (
+        page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
         if (e.getBoundingClientRect().right <= window.innerWidth + 1) return false;
         if (getComputedStyle(e).position === 'absolute') return true;
         for (let p = e.parentElement; p; p = p.parentElement) {
             if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return false; }
         return true; }).concat([...document.querySelectorAll('body, body > *, main > *, main > * > *')].filter(
         e => e.scrollWidth > window.innerWidth)).slice(0, 8).map(e => e.tagName + '.' + e.getAttribute('class') + ' '
-        + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth)""")  # what sticks out, to say why when it fails
+        + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth)""")
+    )  # what sticks out, to say why when it fails
     assert widths[0] <= widths[1], (path, widths, wide)
     if path == "/dashboard/":
         ARTIFACTS.mkdir(exist_ok=True)
@@ -146,22 +156,32 @@ def years_plan(demo):
     fy0 = fiscal_year(timezone.localdate())
     city = demo.municipality
     plan = PlanFactory(municipality=city, code="years", start_fy=fy0 - 1, end_fy=fy0 + 1)
-    somu, shimin = Department.objects.get(municipality=city, code="SOM-SOMU"), \
-        Department.objects.get(municipality=city, code="SHI-SHIMIN")
+    somu, shimin = (
+        Department.objects.get(municipality=city, code="SOM-SOMU"),
+        Department.objects.get(municipality=city, code="SHI-SHIMIN"),
+    )
     a = MeasureFactory(plan=plan, owner_department=somu, code="A", start_fy=fy0 - 1, end_fy=fy0 + 1, items=[1])
     b = MeasureFactory(plan=plan, owner_department=shimin, code="B", start_fy=fy0 - 1, end_fy=fy0 + 1, items=[2])
     done, todo = WorkStatus.DONE, WorkStatus.NOT_STARTED
-    for measure, status, due in [(a, done, dt.date(fy0 - 1, 6, 1)), (a, todo, dt.date(fy0 - 1, 9, 1)),
-                                 (a, todo, dt.date(fy0 + 1, 6, 1)), (a, todo, dt.date(fy0 + 1, 9, 1)),
-                                 (b, done, dt.date(fy0 - 1, 7, 1)), (b, todo, dt.date(fy0 + 1, 7, 1))]:
+    for measure, status, due in [
+        (a, done, dt.date(fy0 - 1, 6, 1)),
+        (a, todo, dt.date(fy0 - 1, 9, 1)),
+        (a, todo, dt.date(fy0 + 1, 6, 1)),
+        (a, todo, dt.date(fy0 + 1, 9, 1)),
+        (b, done, dt.date(fy0 - 1, 7, 1)),
+        (b, todo, dt.date(fy0 + 1, 7, 1)),
+    ]:
         MilestoneFactory(measure=measure, status=status, due_date=due)
     return plan, fy0
 
 
 def _tiles(page) -> tuple[str, str, str]:
     tiles = page.locator(".summary .tile")
-    return (tiles.nth(0).locator(".tile-value").inner_text(), tiles.nth(2).locator(".tile-value").inner_text(),
-            tiles.nth(3).locator(".tile-value").inner_text())
+    return (
+        tiles.nth(0).locator(".tile-value").inner_text(),
+        tiles.nth(2).locator(".tile-value").inner_text(),
+        tiles.nth(3).locator(".tile-value").inner_text(),
+    )
 
 
 def test_the_fiscal_year_filter_changes_every_number(browser, live_server, years_plan):
@@ -198,8 +218,9 @@ def test_a_bu_filter_counts_the_measures_of_its_ka(browser, live_server, demo):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/dashboard/?rollup=1", "/dashboard/timeline/?group=item",
-                                  "/dashboard/compare/?sort=3", "/measures/"])
+@pytest.mark.parametrize(
+    "path", ["/dashboard/?rollup=1", "/dashboard/timeline/?group=item", "/dashboard/compare/?sort=3", "/measures/"]
+)
 def test_new_views_have_no_serious_accessibility_violation(browser, live_server, demo, path):
     require("axe-core", AXE.exists(), "run `npm ci` (package.json pins axe-core) or set AXE_CORE_PATH")
     context, page = _page(browser, live_server, "viewer", 1280, 900)
@@ -209,8 +230,11 @@ def test_new_views_have_no_serious_accessibility_violation(browser, live_server,
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == [], bad
     context.close()
 
