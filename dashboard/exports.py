@@ -48,11 +48,18 @@ def group_table(name: str, title: str, rows, *, with_number: bool = False) -> Ta
     return Table(name, title, headers, out)
 
 
-def milestone_table(name: str, title: str, milestones: Sequence) -> Table:
+def milestone_table(name: str, title: str, milestones: Sequence, *, late_on=None, comments: bool = False) -> Table:
+    """The milestones; with late_on (a date), also how many days overdue, and with comments the latest comment
+    or public progress report (not in the public version: open data carries no comments)."""
     headers = [_("コード"), _("マイルストーン"), _("施策コード"), _("施策"), _("担当部署"), _("期限"), _("状況")]
+    headers += [_("超過日数")] if late_on is not None else []
+    headers += [_("最新のコメント・理由")] if comments else []
     return Table(name, title, headers, [
         [m.code, m.title, m.measure.code, m.measure.title, m.owner_department.name, m.due_date,
-         _status_label(m.status)] for m in milestones])
+         _status_label(m.status)]
+        + ([(late_on - m.due_date).days] if late_on is not None else [])
+        + ([m.comment or getattr(m, "latest_report", "") or ""] if comments else [])
+        for m in milestones])
 
 
 def measure_table(name: str, title: str, rows) -> Table:

@@ -321,7 +321,9 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     elif table in ("overdue", "due_soon"):
         t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
                                     else _("30日以内に期限のマイルストーン"),
-                                    milestone_list(plan=plan, filters=f, state=table, today=today))
+                                    milestone_list(plan=plan, filters=f, state=table, today=today),
+                                    late_on=today if table == "overdue" else None,
+                                    comments=table == "overdue" and not ctx.public)
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"

@@ -272,3 +272,29 @@ def test_demo_neighbours_have_valid_codes_and_seeding_twice_changes_nothing(cast
         plan = Plan.objects.get(municipality__code=code)
         assert plan.status == Plan.Status.APPROVED and plan.measures.count() >= 8
         assert fiscal_year(TODAY) in range(plan.start_fy, plan.end_fy + 1)
+
+
+def test_the_public_version_and_the_export_of_the_late_list(cast, client, settings):
+    import csv
+    import io
+
+    plan = PlanFactory(municipality=cast.city, code="late")
+    m = MeasureFactory(plan=plan, owner_department=cast.shimin, code="L1")
+    MilestoneFactory(measure=m, status=N, due_date=dt.date(2025, 9, 1), title="申請様式の改定")
+    ProgressUpdateFactory(measure=m, percent_done=30, comment="業者の選定が遅れています")
+    with time_machine.travel(dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC), tick=False):
+        client.force_login(cast.council)
+        body = client.get("/dashboard/export/overdue.csv?plan=late").content.decode("utf-8-sig")
+        client.logout()
+        settings.PUBLIC_DASHBOARD = True
+        public = client.get(f"/dashboard/?muni={cast.city.code}&plan=late").content.decode()
+        public_csv = client.get(f"/dashboard/export/overdue.csv?muni={cast.city.code}&plan=late")
+    rows = list(csv.reader(io.StringIO(body)))
+    header = next(r for r in rows if "超過日数" in r)
+    line = next(r for r in rows if "申請様式の改定" in r)
+    assert (
+        line[header.index("超過日数")] == "30"
+        and line[header.index("最新のコメント・理由")] == "業者の選定が遅れています"
+    )
+    assert "30日" in public and "業者の選定が遅れています" not in public  # open data carries no comments
+    assert "業者の選定" not in public_csv.content.decode("utf-8-sig")

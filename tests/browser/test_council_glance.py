@@ -129,6 +129,15 @@ def test_the_gantt_chart_pages_by_fiscal_year_and_the_kpi_chart_has_axes(browser
     box = page.locator("tbody .g-name").first.bounding_box()
     wrap = page.locator(".gantt-wrap").bounding_box()
     assert abs(box["x"] - wrap["x"]) < 3
+    # A4 landscape: the whole year's chart and the measure names fit the page width
+    page.set_viewport_size({"width": 1123, "height": 794})
+    page.emulate_media(media="print")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1123
+    page.screenshot(path=str(ARTIFACTS / "council-timeline-print.png"))
+    pdf = page.pdf(path=str(ARTIFACTS / "council-timeline.pdf"), format="A4", landscape=True, print_background=True,
+                   prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF"
+    page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/dashboard/timeline/?group=item")
     assert page.locator("tr.g-group").count() == 11
