@@ -172,6 +172,7 @@ def test_the_timeline_pages_by_fiscal_year_with_distinct_markers(years, cast, cl
     assert "2026/6/1" in fy2026 and "2024/6/1" not in fy2026  # dates with their year, that year only
     assert fy2026.count('class="gantt-row"') == 2  # A and C are active in FY2026, B is not
     assert "総務課（1件）" in grouped and "市民課（1件）" in grouped
+    assert '<input type="hidden" name="group" value="dept">' in grouped  # the filter form keeps the grouping
     assert bad.status_code == 200 and "まとめ方の指定" in bad.content.decode()
 
 

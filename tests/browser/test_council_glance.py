@@ -129,6 +129,11 @@ def test_the_gantt_chart_pages_by_fiscal_year_and_the_kpi_chart_has_axes(browser
     box = page.locator("tbody .g-name").first.bounding_box()
     wrap = page.locator(".gantt-wrap").bounding_box()
     assert abs(box["x"] - wrap["x"]) < 3
+    # the year and quarter header stays in view when the chart box scrolls down
+    page.locator(".gantt-wrap").evaluate("el => { el.scrollLeft = 0; el.scrollTop = 300; }")
+    head = page.locator("thead .g-chart").bounding_box()
+    wrap = page.locator(".gantt-wrap").bounding_box()
+    assert abs(head["y"] - wrap["y"]) < 3, (head, wrap)
     # A4 landscape: the whole year's chart and the measure names fit the page width
     page.set_viewport_size({"width": 1123, "height": 794})
     page.emulate_media(media="print")
