@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "importing",
     "dashboard",
     "api",
+    "governance",  # 推進体制, meetings, plan revisions
     "devdata",
 ]
 

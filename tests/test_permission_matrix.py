@@ -5,7 +5,7 @@ The URL names come from the resolver, so a view added without an entry in EXPECT
 arguments, how to build them to KWARGS; if a POST needs a valid body, to POST_DATA).
 
 Codes: an int is the status code; LOGIN is a redirect to the login page; REDIRECT any other 302.
-Rules the rows follow (DESIGN.md §1): anonymous users are sent to log in; another municipality's objects
+Rules the rows follow (docs/roles-and-permissions.md): anonymous users are sent to log in; another municipality's objects
 are 404 (their existence is not shown); a write by someone who may not change the object is 403;
 POST to a read-only page is 405.
 Skipped on purpose: the Django admin (its own permission system, scoped in plans/admin_scoping.py),
@@ -57,6 +57,20 @@ def owner_write(**overrides) -> dict:
     return by_role(**(row | overrides))
 
 
+def manager_write(**overrides) -> dict:
+    """A form only the 事務局 (admin) uses: everyone else is refused (403), another city's object is 404."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(403, 403), viewer=(403, 403), staff_owner=(403, 403),
+               staff_other_dept=(403, 403), staff_other_city=(404, 404), admin=(200, REDIRECT))
+    return by_role(**(row | overrides))
+
+
+def manager_post(**overrides) -> dict:
+    """A POST-only action of the 事務局 (GET is 405 for everyone logged in)."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
+               staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
+    return by_role(**(row | overrides))
+
+
 def dashboard_page() -> dict:
     row = dict(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
                staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405))
@@ -89,13 +103,13 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "home": read_page(council=(REDIRECT, 405), viewer=(REDIRECT, 405), staff_owner=(REDIRECT, 405),
                       staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405)),
     "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
-    # issue 4: detail pages and staff updates
+    # detail pages and staff updates
     "measures:detail": read_page(),
     "milestones:detail": read_page(),
     "measures:report_progress": owner_write(),
     "measures:record_value": owner_write(),
     "milestones:update": owner_write(),
-    # issue 6: each user's own reminder opt-out; the department calendar feed (the token in the URL is the
+    # each user's own reminder opt-out; the department calendar feed (the token in the URL is the
     # secret, so it is public on purpose: calendar apps cannot log in)
     "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
                                      staff_owner=(200, REDIRECT), staff_other_dept=(200, REDIRECT),
@@ -103,7 +117,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
                                    staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
                                    admin=(200, 405)),
-    # issue 5: dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
+    # dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
     # municipality's plan, so another city's staff get their own dashboard, 200) and the open-data API
     # (read-only: every write is refused by the permission, 403, before any object is looked up)
     **{name: dashboard_page() for name in ("dashboard:overview", "dashboard:measures", "dashboard:milestones",
@@ -114,6 +128,26 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: api_read(staff_other_city=(404, 403)) for name in (
         "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
         "api:indicatorvalue-detail")},
+    # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
+    # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
+    "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
+    "governance:meetings": read_page(staff_other_city=(200, 405)),
+    "governance:meeting": read_page(),
+    "governance:meeting_print": read_page(),
+    "governance:meeting_xlsx": read_page(),
+    "governance:meeting_new": manager_write(staff_other_city=(403, 403)),
+    "governance:decision_new": manager_write(),
+    "governance:minutes": manager_write(),
+    "governance:agenda_accept": manager_post(),
+    "governance:agenda_add": manager_post(),
+    "governance:agenda_item": manager_post(),
+    "governance:revisions": read_page(council=(200, 403), viewer=(200, 403), staff_owner=(200, 403),
+                                      staff_other_dept=(200, 403), staff_other_city=(200, 403),
+                                      admin=(200, REDIRECT)),
+    "governance:revision": read_page(),
+    "governance:revision_xlsx": read_page(),
+    "governance:revision_approve": manager_post(),
+    "governance:revision_withdraw": manager_post(),
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
@@ -127,6 +161,18 @@ KWARGS: dict[str, Callable] = {
     "milestones:update": lambda c: {"pk": c.milestone.pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "governance:meeting": lambda c: {"pk": _meeting(c).pk},
+    "governance:meeting_print": lambda c: {"pk": _meeting(c).pk},
+    "governance:meeting_xlsx": lambda c: {"pk": _meeting(c).pk},
+    "governance:decision_new": lambda c: {"pk": _meeting(c).pk},
+    "governance:minutes": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_accept": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_add": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_item": lambda c: {"pk": _agenda_item(c).pk},
+    "governance:revision": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_xlsx": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_approve": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_withdraw": lambda c: {"pk": _revision(c).pk},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
     "api:plan-progress": lambda c: {"pk": c.plan.pk},
     "api:measure-detail": lambda c: {"pk": c.measure.pk},
@@ -141,7 +187,37 @@ POST_DATA: dict[str, Callable] = {
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
+    "governance:meeting_new": lambda c: {"plan": c.plan.pk, "kind": "headquarters", "held_on": "2026/12/1"},
+    "governance:decision_new": lambda c: {"text": "matrix", "is_public": "on", "action1_title": "matrix",
+                                          "action1_owner": c.joho.pk, "action1_due": "2026/12/1"},
+    "governance:minutes": lambda c: {"summary_public": "matrix"},
+    "governance:agenda_add": lambda c: {"title": "matrix"},
+    "governance:agenda_item": lambda c: {"order": "2", "note": "matrix"},
+    "governance:revisions": lambda c: {"plan": c.plan.pk, "reason": "matrix"},
 }
+
+
+def _meeting(c):
+    """A meeting of the cast's city (created once per test)."""
+    if not hasattr(c, "meeting"):
+        import datetime as dt
+
+        from governance.models import Meeting
+
+        c.meeting = Meeting.objects.create(municipality=c.city, plan=c.plan, held_on=dt.date(2026, 11, 20))
+    return c.meeting
+
+
+def _agenda_item(c):
+    from governance.models import AgendaItem
+
+    return AgendaItem.objects.create(meeting=_meeting(c), title="matrix")
+
+
+def _revision(c):
+    from governance.services import revision_start
+
+    return revision_start(user=c.admin, plan=c.plan)
 
 
 # --- machinery ------------------------------------------------------------------------------------------
