@@ -139,8 +139,13 @@ def test_the_gantt_chart_pages_by_fiscal_year_and_the_kpi_chart_has_axes(browser
     page.emulate_media(media="print")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1123
     page.screenshot(path=str(ARTIFACTS / "council-timeline-print.png"))
-    pdf = page.pdf(path=str(ARTIFACTS / "council-timeline.pdf"), format="A4", landscape=True, print_background=True,
-                   prefer_css_page_size=True)
+    pdf = page.pdf(
+        path=str(ARTIFACTS / "council-timeline.pdf"),
+        format="A4",
+        landscape=True,
+        print_background=True,
+        prefer_css_page_size=True,
+    )
     assert pdf[:4] == b"%PDF"
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1366, "height": 768})
