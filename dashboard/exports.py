@@ -49,15 +49,21 @@ def group_table(name: str, title: str, rows, *, with_number: bool = False) -> Ta
     return Table(name, title, headers, out)
 
 
-def milestone_table(name: str, title: str, milestones: Sequence) -> Table:
-    """Milestones fetched with milestones.selectors.with_slippage (their approved due-date changes)."""
+def milestone_table(name: str, title: str, milestones: Sequence, *, late_on=None, comments: bool = False) -> Table:
+    """Milestones fetched with milestones.selectors.with_slippage (their approved due-date changes); with late_on
+    (a date), also how many days overdue, and with comments the latest comment or public progress report (not in
+    the public version: open data carries no comments)."""
     headers = [_("コード"), _("マイルストーン"), _("施策コード"), _("施策"), _("担当部署"), _("当初期限"), _("期限"),
                _("期限の変更（日）"), _("期限の変更回数"), _("期限の変更理由"), _("状況")]
+    headers += [_("超過日数")] if late_on is not None else []
+    headers += [_("最新のコメント・理由")] if comments else []
     rows = []
     for m in milestones:
         slip = slippage_of(m)
         rows.append([m.code, m.title, m.measure.code, m.measure.title, m.owner_department.name, slip.baseline,
-                     m.due_date, slip.days, slip.count, slip.reasons, _status_label(m.status)])
+                     m.due_date, slip.days, slip.count, slip.reasons, _status_label(m.status)]
+                    + ([(late_on - m.due_date).days] if late_on is not None else [])
+                    + ([m.comment or getattr(m, "latest_report", "") or ""] if comments else []))
     return Table(name, title, headers, rows)
 
 

@@ -2,8 +2,9 @@
 definition of progress; this module only counts them in SQL and groups them, in a fixed number of queries
 whatever the plan's size (pinned in tests/test_dashboard_queries.py).
 
-Filters (all optional, all in the URL): fiscal year (measures whose period covers it; milestones due in it on
-the timeline), owner department, national item, health. Every count the overview shows is the length of a
+Filters (all optional, all in the URL): fiscal year (measures whose period covers it, and only the milestones due
+in it: every count, progress rate and health then describes that year), owner department (with the 課 and 係
+under a 部), national item, health. Every count the overview shows is the length of a
 drill-down list built from the same rows (`measure_rows` / `milestone_list`), so the two cannot disagree.
 """
 
@@ -14,11 +15,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
-from measures.models import STARTED_STATUSES, Indicator, IndicatorValue, Measure, WorkStatus
+from measures.models import STARTED_STATUSES, Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
 from measures.progress import (
     GRADE_RULE,
     NO_DISCREPANCY,
@@ -60,6 +61,13 @@ class Filters:
     health: str | None = None
     pillar: int | None = None  # 0: measures without a pillar
     measure: int | None = None
+    rollup: bool = False  # the department table sums 課 and 係 into their 部 (a view option, not a filter)
+    group: str | None = None  # 工程表 grouping: "item", "dept" or "pillar" (a view option)
+
+    @property
+    def due_between(self) -> tuple[dt.date, dt.date] | None:
+        """The fiscal year's first and last day when a year is chosen: only milestones due in it count."""
+        return fiscal_year_bounds(self.fy) if self.fy else None
 
     @property
     def narrowed(self) -> bool:
@@ -69,7 +77,8 @@ class Filters:
     def as_query(self, **extra) -> dict[str, str]:
         """The filter as URL parameters (for links that keep the current filter)."""
         q = {"fy": self.fy, "dept": self.department, "item": self.item, "health": self.health,
-             "pillar": self.pillar, "measure": self.measure}
+             "pillar": self.pillar, "measure": self.measure, "rollup": 1 if self.rollup else None,
+             "group": self.group}
         q.update(extra)
         return {k: str(v) for k, v in q.items() if v not in (None, "")}
 
@@ -91,6 +100,10 @@ class MeasureRow(ShowsProgress):
     health: str
     latest_percent: int | None
     kpi_behind: bool = False
+    ms_due_soon: int = 0
+    start_fy: int | None = None
+    end_fy: int | None = None
+    pillar: str = ""
     latest_status: str | None = None
     discrepancy: Discrepancy = NO_DISCREPANCY
 
@@ -111,7 +124,12 @@ class GroupRow(ShowsProgress):
     ms_total: int = 0
     ms_done: int = 0
     ms_overdue: int = 0
+    ms_due_soon: int = 0
     by_health: dict[str, int] = field(default_factory=dict)
+    short: str = ""  # national items: the short name (略称)
+    level: str = ""  # departments: bu / ka / kakari
+    depth: int = 0  # departments: 0 for a 部, 1 for its 課, …
+    subtotal: bool = False  # departments: the row includes the departments under it
 
 
     @property
@@ -135,6 +153,8 @@ class KpiCard:
     grade: str | None
     achievement: float | None
     behind: bool
+    corrected: frozenset = frozenset()  # as-of dates whose current value corrects an earlier one
+    baseline_date: dt.date | None = None
 
     @property
     def achievement_percent(self) -> int | None:
@@ -171,8 +191,10 @@ def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
     if filters.fy:
         qs = qs.filter(Q(start_fy__isnull=True) | Q(start_fy__lte=filters.fy),
                        Q(end_fy__isnull=True) | Q(end_fy__gte=filters.fy))
-    if filters.department:
-        qs = qs.filter(owner_department_id=filters.department)
+    if filters.department:  # the department and everything under it (部 → 課 → 係)
+        d = filters.department
+        qs = qs.filter(Q(owner_department_id=d) | Q(owner_department__parent_id=d)
+                       | Q(owner_department__parent__parent_id=d) | Q(owner_department__parent__parent__parent_id=d))
     if filters.item:
         qs = qs.filter(national_items__edition_id=plan.edition_id, national_items__number=filters.item)
     if filters.pillar is not None:
@@ -191,9 +213,13 @@ def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
     if measure_ids is not None:
         indicators = [i for i in indicators if i.measure_id in measure_ids]
     series: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    for ind_id, as_of, value in (IndicatorValue.objects.filter(indicator__plan=plan, is_current=True)
-                                 .order_by("indicator_id", "as_of").values_list("indicator_id", "as_of", "value")):
+    corrected: dict[int, set[dt.date]] = defaultdict(set)
+    for ind_id, as_of, value, corrects in (IndicatorValue.objects.filter(indicator__plan=plan, is_current=True)
+                                           .order_by("indicator_id", "as_of")
+                                           .values_list("indicator_id", "as_of", "value", "corrects_id")):
         series[ind_id].append((as_of, value))
+        if corrects is not None:
+            corrected[ind_id].add(as_of)
     cards = []
     for ind in indicators:
         points = series.get(ind.id, [])
@@ -203,7 +229,8 @@ def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
         cards.append(KpiCard(id=ind.id, name=ind.name, unit=ind.unit, measure_id=ind.measure_id,
                              measure_code=ind.measure.code, direction=ind.direction, baseline=ind.baseline_value,
                              target=ind.target_value, target_fy=ind.target_fy, series=points, latest=latest,
-                             grade=a.grade, achievement=a.achievement, behind=a.behind))
+                             grade=a.grade, achievement=a.achievement, behind=a.behind,
+                             corrected=frozenset(corrected.get(ind.id, ())), baseline_date=ind.baseline_date))
     return cards
 
 
@@ -231,8 +258,9 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
         return _past_measure_rows(snapshot, filters=filters, kpis=kpis)
     qs = annotate_measure_progress(
         _measure_queryset(plan=plan, filters=filters).select_related("owner_department")
-        .only("id", "code", "title", "owner_department_id", "owner_department__name", "pillar_id", "sort_order"),
-        today=today,
+        .only("id", "code", "title", "owner_department_id", "owner_department__name", "pillar_id", "sort_order",
+              "start_fy", "end_fy"),
+        today=today, due_between=filters.due_between,
     ).order_by("sort_order", "code")
     measures = list(qs)
     ids = {m.id for m in measures}
@@ -256,7 +284,8 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
             department=m.owner_department.name, pillar_id=m.pillar_id, item_numbers=items.get(m.id, []),
             ms_total=m.ms_total, ms_done=m.ms_done, ms_overdue=m.ms_overdue, ratio=ratio_of_annotated(m),
             weight=measure_weight(m.ms_total), health=health, latest_percent=m.latest_percent,
-            kpi_behind=m.id in behind, latest_status=m.latest_status, discrepancy=discrepancy_of_annotated(m)))
+            kpi_behind=m.id in behind, latest_status=m.latest_status, discrepancy=discrepancy_of_annotated(m),
+            ms_due_soon=m.ms_due_soon, start_fy=m.start_fy, end_fy=m.end_fy))
     return rows
 
 
@@ -267,6 +296,7 @@ def _group(rows: list[MeasureRow], row: GroupRow) -> GroupRow:
     row.ms_total = sum(r.ms_total for r in rows)
     row.ms_done = sum(r.ms_done for r in rows)
     row.ms_overdue = sum(r.ms_overdue for r in rows)
+    row.ms_due_soon = sum(r.ms_due_soon for r in rows)
     row.by_health = dict(Counter(r.health for r in rows))
     return row
 
@@ -279,6 +309,8 @@ def _milestone_queryset(*, plan: Plan, filters: Filters, measure_ids: list[int] 
     qs = Milestone.objects.filter(plan=plan)
     if measure_ids is not None:
         qs = qs.filter(measure_id__in=measure_ids)
+    if filters.due_between:
+        qs = qs.filter(due_date__gte=filters.due_between[0], due_date__lte=filters.due_between[1])
     state_q = {
         "all": ~Q(status=WorkStatus.CANCELLED),
         "done": Q(status=WorkStatus.DONE),
@@ -311,8 +343,13 @@ def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
         return rows[:limit] if limit else rows
     if measure_ids is None:
         measure_ids = _measure_ids_or_none(plan=plan, filters=filters, today=today)
+    latest_public = (ProgressUpdate.objects.filter(measure=OuterRef("measure_id"), is_internal=False)
+                     .exclude(comment="").order_by("-created_at", "-id"))
     qs = (_milestone_queryset(plan=plan, filters=filters, measure_ids=measure_ids, state=state, today=today)
-          .select_related("measure", "owner_department").order_by("due_date", "code"))
+          .select_related("measure", "owner_department")
+          .annotate(latest_report=Subquery(latest_public.values("comment")[:1]),
+                    latest_report_at=Subquery(latest_public.values("created_at")[:1]))
+          .order_by("due_date", "code"))
     return qs[:limit] if limit else qs
 
 
@@ -332,7 +369,8 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
 
     national = list(NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number"))  # 1
     departments = list(Department.objects.filter(municipality_id=plan.municipality_id)
-                       .order_by("sort_order", "code").only("id", "name", "code", "sort_order"))  # 1
+                       .order_by("sort_order", "code")
+                       .only("id", "name", "code", "sort_order", "parent_id", "level"))  # 1
     pillars = list(Pillar.objects.filter(plan=plan).order_by("sort_order", "code"))  # 1
 
     by_item: dict[int, list[MeasureRow]] = defaultdict(list)
@@ -345,9 +383,22 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         by_pillar[r.pillar_id].append(r)
 
     items = [_group(by_item.get(i.number, []), GroupRow(key=i.number, number=i.number, label=i.name,
-                                                        group=i.group)) for i in national
+                                                        group=i.group, short=i.short_name)) for i in national
              if not filters.item or i.number == filters.item]
-    dept_rows = [_group(by_dept[d.id], GroupRow(key=d.id, label=d.name)) for d in departments if d.id in by_dept]
+    # A department's row counts its own measures and those of the 課 and 係 under it (as the department filter
+    # does, so each row's drill-down lists what it counts); rolled up, only the top level (部) is shown.
+    parent = {d.id: d.parent_id for d in departments}
+    subtree: dict[int, list[MeasureRow]] = defaultdict(list)
+    for dept_id, own in by_dept.items():
+        node, seen = dept_id, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            subtree[node].extend(own)
+            node = parent.get(node)
+    dept_rows = [_group(subtree[d.id], GroupRow(key=d.id, label=d.name, level=d.level, depth=depth,
+                                                subtotal=has_children))
+                 for d, depth, has_children in _department_tree(departments)
+                 if d.id in subtree and not (filters.rollup and depth)]
     pillar_rows = [_group(by_pillar[p.id], GroupRow(key=p.id, label=p.name)) for p in pillars if p.id in by_pillar]
     if by_pillar.get(None):
         pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
@@ -360,6 +411,8 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         base = Milestone.objects.filter(plan=plan)
         if measure_ids_all is not None:
             base = base.filter(measure_id__in=measure_ids_all)
+        if filters.due_between:
+            base = base.filter(due_date__gte=filters.due_between[0], due_date__lte=filters.due_between[1])
         counts = base.aggregate(  # 1
             overdue=Count("id", filter=overdue_q(today)),
             due_soon=Count("id", filter=due_soon_q(today)),
@@ -382,18 +435,46 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         kpis=cards[:KPI_CARD_LIMIT], kpi_count=len(kpis),
         grade_counts=[(g, grades.get(g, 0)) for g in ("A", "B", "C", "D", "-")],
         grade_rule=str(GRADE_RULE), fiscal_years=fys,
-        department_choices=[(d.id, d.name) for d in departments],
+        department_choices=_department_choices(departments),
         item_choices=[(i.number, f"{i.number}. {i.short_name or i.name}") for i in national],
     )
 
 
 def filter_choices(*, plan: Plan) -> dict:
     """The choices of the filter form (2 queries)."""
-    departments = Department.objects.filter(municipality_id=plan.municipality_id).order_by("sort_order", "code")
+    departments = list(Department.objects.filter(municipality_id=plan.municipality_id).order_by("sort_order", "code")
+                       .only("id", "name", "parent_id", "level"))
     items = NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number")
     return {"fiscal_years": fiscal_years_of(plan=plan),
-            "department_choices": list(departments.values_list("id", "name")),
+            "department_choices": _department_choices(departments),
             "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items]}
+
+
+def _department_tree(departments: list[Department]) -> list[tuple[Department, int, bool]]:
+    """(department, depth, has children) in display order: each 部 followed by its 課 and their 係."""
+    children: dict[int | None, list[Department]] = defaultdict(list)
+    ids = {d.id for d in departments}
+    for d in departments:
+        children[d.parent_id if d.parent_id in ids else None].append(d)
+    out: list[tuple[Department, int, bool]] = []
+    seen: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        for d in children.get(parent, []):
+            if d.id in seen:
+                continue
+            seen.add(d.id)
+            out.append((d, depth, bool(children.get(d.id))))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _department_choices(departments: list[Department]) -> list[tuple[int, str]]:
+    """The filter's choices: the tree, indented; a department with others under it says it includes them."""
+    return [(d.id, "\u3000" * depth + d.name + (str(_("（配下を含む）")) if has_children else ""))
+            for d, depth, has_children in _department_tree(departments)]
 
 
 def fiscal_years_of(*, plan: Plan) -> list[int]:
@@ -420,6 +501,8 @@ class TimelineMeasure:
     health: str
     milestones: list[dict]
     cells: list[list[dict]] = field(default_factory=list)  # milestones per (fiscal year, quarter) column
+    start_fy: int | None = None
+    end_fy: int | None = None
 
     @property
     def health_label(self) -> str:
@@ -434,6 +517,11 @@ class Timeline:
     today_column: int | None
     measures: list[TimelineMeasure]
     milestone_count: int
+    groups: list[tuple[str, list[TimelineMeasure]]] = field(default_factory=list)  # when grouped
+    fiscal_years: list[int] = field(default_factory=list)  # the plan's years (the pages of the chart)
+
+
+TIMELINE_GROUPS = ("item", "dept", "pillar")
 
 
 def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.date | None = None) -> Timeline:
@@ -448,7 +536,8 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         ids = {r.id for r in rows}
         start, end = fiscal_year_bounds(filters.fy) if filters.fy else (dt.date.min, dt.date.max)
         values = [{"id": m.pk, "measure_id": m.measure_id, "code": m.code, "title": m.title,
-                   "due_date": m.due_date, "status": m.status}
+                   "due_date": m.due_date, "status": m.status, "kind": getattr(m, "kind", ""),
+                   "baseline_due_date": getattr(m, "baseline_due_date", None)}
                   for m in sorted(snapshot.milestones.values(), key=lambda m: (m.due_date, m.code))
                   if m.status != WorkStatus.CANCELLED and m.measure_id in ids and start <= m.due_date <= end]
     else:
@@ -458,14 +547,19 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
             ms = ms.filter(due_date__gte=start, due_date__lte=end)
         if filters.narrowed:
             ms = ms.filter(measure_id__in=[r.id for r in rows])
-        values = ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status")
+        values = ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status",
+                                                        "kind", "baseline_due_date")
     by_measure: dict[int, list[dict]] = defaultdict(list)
     count = 0
+    kinds = dict(Milestone.Kind.choices)
     for m in values:
         col = index.get((fiscal_year(m["due_date"]), fiscal_quarter(m["due_date"])))
         m["column"] = col
         m["overdue"] = milestone_urgency(m["status"], m["due_date"], today) == "overdue"
         m["status_label"] = str(WorkStatus(m["status"]).label)
+        m["kind_label"] = str(kinds.get(m["kind"], ""))
+        if m.get("baseline_due_date") == m["due_date"]:
+            m["baseline_due_date"] = None  # not moved: the chart draws the 当初期限 only beside a moved date
         by_measure[m["measure_id"]].append(m)
         count += 1
     measures = []
@@ -476,10 +570,41 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
             if m["column"] is not None:
                 cells[m["column"]].append(m)
         measures.append(TimelineMeasure(id=r.id, code=r.code, title=r.title, department=r.department,
-                                        health=r.health, milestones=mine, cells=cells))
+                                        health=r.health, milestones=mine, cells=cells, start_fy=r.start_fy,
+                                        end_fy=r.end_fy))
+    groups: list[tuple[str, list[TimelineMeasure]]] = []
+    if filters.group in TIMELINE_GROUPS:
+        groups = _timeline_groups(plan=plan, group=filters.group, rows=rows, measures=measures)  # 0–1 query
     return Timeline(plan=plan, today=today, columns=columns,
                     today_column=index.get((fiscal_year(today), fiscal_quarter(today))), measures=measures,
-                    milestone_count=count)
+                    milestone_count=count, groups=groups, fiscal_years=fiscal_years_of(plan=plan))
+
+
+def _timeline_groups(*, plan: Plan, group: str, rows: list[MeasureRow], measures: list[TimelineMeasure]
+                     ) -> list[tuple[str, list[TimelineMeasure]]]:
+    """The 工程表's rows by national item (a measure under each of its items; empty items listed too, an empty
+    item is a finding), by owner department, or by pillar."""
+    by_id = {m.id: m for m in measures}
+    if group == "item":
+        out = []
+        for item in NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number"):
+            out.append((f"{item.number}. {item.name}", [by_id[r.id] for r in rows if item.number in r.item_numbers]))
+        return out
+    if group == "dept":
+        names: dict[int, str] = {}
+        members: dict[int, list[TimelineMeasure]] = defaultdict(list)
+        for r in rows:
+            names.setdefault(r.department_id, r.department)
+            members[r.department_id].append(by_id[r.id])
+        return [(names[k], v) for k, v in sorted(members.items(), key=lambda kv: names[kv[0]])]
+    pillars = {p.id: p.name for p in Pillar.objects.filter(plan=plan).order_by("sort_order", "code")}
+    members = defaultdict(list)
+    for r in rows:
+        members[r.pillar_id].append(by_id[r.id])
+    out = [(name, members[pid]) for pid, name in pillars.items() if members.get(pid)]
+    if members.get(None):
+        out.append((str(_no_pillar_label()), members[None]))
+    return out
 
 
 # --- the plan as of a past day (dashboard/history.py rebuilds it; the rules are the same) ----------------

@@ -5,7 +5,7 @@ parse the filter."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.fiscal import fiscal_year
 from measures.progress import GRADE_RULE, Health
 from milestones.selectors import with_slippage
 from plans.models import FrameworkEdition, Plan
@@ -32,6 +33,7 @@ from .history import validate_as_of
 from .selectors import (
     HEALTH_KEYS,
     MILESTONE_STATES,
+    TIMELINE_GROUPS,
     Filters,
     filter_choices,
     kpi_cards,
@@ -40,7 +42,10 @@ from .selectors import (
     plan_overview,
     plan_timeline,
 )
-from .timeline_html import timeline_cells
+from .timeline_html import gantt_rows
+
+GROUP_LABELS = (("", gettext_lazy("施策の順")), ("item", gettext_lazy("国の取組事項ごと")),
+                ("dept", gettext_lazy("担当部署ごと")), ("pillar", gettext_lazy("施策の柱ごと")))
 
 STATE_LABELS = {
     "all": gettext_lazy("すべて（中止を除く）"), "done": gettext_lazy("完了"), "open": gettext_lazy("未完了"),
@@ -119,10 +124,15 @@ def _context(request: HttpRequest) -> Context:
     if health and health not in HEALTH_KEYS:
         errors.append(_("状況の指定「%(value)s」は正しくないため、無視しました。") % {"value": health[:40]})
         health = None
+    group = request.GET.get("group", "").strip() or None
+    if group and group not in TIMELINE_GROUPS:
+        errors.append(_("まとめ方の指定「%(value)s」は正しくないため、無視しました。") % {"value": group[:40]})
+        group = None
     filters = Filters(fy=fy, department=_int(request, "dept", _("部署"), errors),
                       item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
                       pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
-                      measure=_int(request, "measure", _("施策"), errors))
+                      measure=_int(request, "measure", _("施策"), errors),
+                      rollup=request.GET.get("rollup", "") == "1", group=group)
     as_of = parse_day(request, "as_of", _("基準日"))
     if as_of is not None and plan is not None:
         problem = validate_as_of(plan=plan, day=as_of, today=today)
@@ -202,15 +212,21 @@ def overview(request: HttpRequest) -> HttpResponse:
         chart = charts.progress_bars(
             data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
             desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
+        for row in data.items:
+            row.bar = charts.mini_bar(row.percent, row.health)
+        for m in (*data.overdue, *data.due_soon):
+            m.days_overdue = (ctx.today - m.due_date).days
+            m.days_left = (m.due_date - ctx.today).days
         for card in data.kpis:
-            card.svg = charts.kpi_spark(card)
+            card.svg = charts.kpi_chart_for_card(card, today=ctx.today, width=420, height=250)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
                    "item_choices": data.item_choices,
                    "edition_choices": list(FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
                                            .order_by("published_on").values_list("code", "name"))}
         return render_to_string("dashboard/overview_body.html",
                                 _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
-                                      risks=risks, against=against), request)
+                                      risks=risks, against=against,
+                                      pattern_defs=charts.pattern_defs()), request)
 
     return render(request, "dashboard/overview.html",
                   _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))
@@ -236,6 +252,8 @@ def kpis(request: HttpRequest) -> HttpResponse:
         raise Http404
     grade = request.GET.get("grade", "").strip()
     cards = kpi_cards(plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None, as_of=ctx.as_of)
+    for card in cards:
+        card.svg = charts.kpi_chart_for_card(card, today=ctx.today)
     return render(request, "dashboard/kpis.html", _base(ctx, tab="drill", cards=cards, grade=grade))
 
 
@@ -262,12 +280,21 @@ def timeline(request: HttpRequest) -> HttpResponse:
     if ctx.plan is None:
         return render(request, "dashboard/no_plan.html", _base(ctx))
 
+    if ctx.filters.fy is None:  # one fiscal year a page: this year's, within the plan's period
+        this_year = fiscal_year(ctx.today)
+        ctx.filters = replace(ctx.filters, fy=min(max(this_year, ctx.plan.start_fy), ctx.plan.end_fy))
+
     def body() -> str:
         data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
-        timeline_cells(data, link=not ctx.public)
-        fys = sorted({fy for fy, _q in data.columns})
-        return render_to_string("dashboard/timeline_body.html", _base(ctx, tab="timeline", data=data, fys=fys),
-                                request)
+        gantt_rows(data, link=not ctx.public)
+        fy = ctx.filters.fy
+        years = data.fiscal_years
+        return render_to_string("dashboard/timeline_body.html", _base(
+            ctx, tab="timeline", data=data, fy=fy, header=charts.gantt_header(fy=fy, today=ctx.today),
+            prev_fy=fy - 1 if fy - 1 in years else None, next_fy=fy + 1 if fy + 1 in years else None,
+            year_links=[(y, ctx.query(fy=y)) for y in years], prev_query=ctx.query(fy=fy - 1),
+            next_query=ctx.query(fy=fy + 1),
+            group_links=[(key, label, ctx.query(group=key)) for key, label in GROUP_LABELS]), request)
 
     return render(request, "dashboard/timeline.html",
                   _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)))
@@ -287,8 +314,14 @@ def compare(request: HttpRequest) -> HttpResponse:
         raise _LoginRequired
     comparison = _comparison(request, ctx)
     pref = f"pref={comparison.prefecture}" if comparison.prefecture else "all=1"
+    sort = _int(request, "sort", _("並べ替え"), ctx.errors, lo=0, hi=len(comparison.items))
+    if sort:  # by an item's progress, highest first; municipalities without a measure for it last
+        comparison.rows.sort(key=lambda r: (r.cells[sort - 1].percent is None, -(r.cells[sort - 1].percent or 0)))
+    base_query = f"pref={comparison.prefecture}&" if comparison.prefecture else ""
     return render(request, "dashboard/compare.html",
-                  _base(ctx, tab="compare", comparison=comparison, compare_query=pref))
+                  _base(ctx, tab="compare", comparison=comparison, compare_query=pref, sort=sort,
+                        sort_base=base_query,
+                        heat=charts.heat_map(comparison, title=_("国の取組事項ごとの進捗率（団体×取組事項）"))))
 
 
 def _comparison(request: HttpRequest, ctx: Context):
@@ -336,7 +369,10 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     elif table in ("overdue", "due_soon"):
         t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
                                     else _("30日以内に期限のマイルストーン"),
-                                    _with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today, as_of=as_of), as_of))
+                                    _with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today,
+                                                                  as_of=as_of), as_of),
+                                    late_on=today if table == "overdue" else None,
+                                    comments=table == "overdue" and not ctx.public)
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"

@@ -19,6 +19,7 @@ from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate, 
 from milestones.models import DueDateChangeRequest, Milestone
 from plans.models import Department, FrameworkEdition, Membership, Municipality, NationalItem, Pillar, Plan
 from plans.roles import Role
+from plans.validators import municipality_check_digit
 
 from .demo_history import seed_history
 
@@ -194,6 +195,62 @@ USERS = [
 ]
 
 
+# Neighbouring fictional 東京都 municipalities, so a prefecture viewer's first look at the comparison compares
+# something: (first five digits of the 団体コード, name, kana, progress profile). The check digit is computed by
+# the same rule the validator uses; 13990–13995 belong to no real municipality.
+NEIGHBOURS = [
+    ("13990", "みどり野市", "みどりのし", 0.75),
+    ("13991", "あおば台市", "あおばだいし", 0.55),
+    ("13992", "ひばりヶ丘町", "ひばりがおかまち", 0.35),
+    ("13993", "かすみ川市", "かすみがわし", 0.65),
+    ("13994", "しらかば村", "しらかばむら", 0.2),
+    ("13995", "つばさ野市", "つばさのし", 0.5),
+]
+NEIGHBOUR_PLAN_CODE = "dx-suishin"
+NEIGHBOUR_ITEM_TITLES = {
+    1: "基幹業務システムの標準化", 2: "マイナンバーカードの交付促進", 3: "行政手続のオンライン化", 4: "AI・RPAの導入",
+    5: "テレワークの推進", 6: "情報セキュリティ対策", 7: "地域社会のデジタル化", 8: "デジタルデバイド対策",
+    9: "書面・押印・対面の見直し", 10: "オープンデータの推進", 11: "官民データ活用推進計画の策定",
+}
+
+
+def neighbour_code(first_five: str) -> str:
+    return first_five + str(municipality_check_digit(first_five))
+
+
+def _seed_neighbours(*, today: dt.date, edition: FrameworkEdition) -> None:
+    """Plans for the neighbouring demo municipalities: one measure per national item (a few items left empty,
+    as real plans leave them), four milestones each over the plan period, done / late / open by the town's
+    profile. Matched by code: a second run changes nothing."""
+    items = {i.number: i for i in NationalItem.objects.filter(edition=edition)}
+    start_fy = fiscal_year(today) - 2
+    for n, (five, name, kana, profile) in enumerate(NEIGHBOURS):
+        municipality, _ = Municipality.objects.update_or_create(
+            code=neighbour_code(five), defaults={"name": name, "name_kana": kana})
+        if Plan.objects.filter(municipality=municipality, code=NEIGHBOUR_PLAN_CODE).exists():
+            continue
+        dept, _ = Department.objects.update_or_create(
+            municipality=municipality, code="DX", defaults={"name": "DX推進課", "level": "ka"})
+        plan = Plan.objects.create(municipality=municipality, code=NEIGHBOUR_PLAN_CODE, title=f"{name}DX推進計画",
+                                   start_fy=start_fy, end_fy=start_fy + 4, edition=edition,
+                                   status=Plan.Status.APPROVED)
+        for number, title in NEIGHBOUR_ITEM_TITLES.items():
+            if (number + n) % 7 == 0:  # an item this town's plan leaves out
+                continue
+            measure = Measure.objects.create(plan=plan, code=f"N{number:02d}", title=title, owner_department=dept,
+                                             start_fy=start_fy, end_fy=start_fy + 4, sort_order=number)
+            measure.national_items.set([items[number]])
+            share = min(1.0, max(0.0, profile + ((number * 37 + n * 11) % 40 - 20) / 100))
+            for k, days in enumerate((-500, -200, 40, 400)):
+                due = today + dt.timedelta(days=days + number * 3)
+                done = k < round(share * 4)
+                status = DONE if done else (LATE if due < today else NOT)
+                Milestone.objects.create(plan=plan, measure=measure, code=f"N{number:02d}-{k + 1}",
+                                         title=f"{title}（段階{k + 1}）", due_date=due, status=status,
+                                         kind=GOAL if k == 3 else Milestone.Kind.INTERIM,
+                                         completed_on=due if done else None, sort_order=k)
+
+
 @transaction.atomic
 def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
     """Create the demo city, plan and users. Run again, it changes nothing (so the run command can call it
@@ -202,6 +259,8 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
     municipality, _ = Municipality.objects.update_or_create(
         code=MUNICIPALITY_CODE, defaults={"name": "さくら台市", "name_kana": "さくらだいし"}
     )
+    edition = FrameworkEdition.objects.get(is_default=True)
+    _seed_neighbours(today=today, edition=edition)
     existing = Plan.objects.filter(municipality=municipality, code=PLAN_CODE).first()
     if existing is not None and not reset:
         departments = {d.code: d for d in municipality.departments.all()}
@@ -214,7 +273,6 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
             defaults={"name": name, "level": level, "parent": departments.get(parent) if parent else None,
                       "email": email, "sort_order": order},
         )
-    edition = FrameworkEdition.objects.get(is_default=True)
     items = {i.number: i for i in NationalItem.objects.filter(edition=edition)}
     start_fy = fiscal_year(today) - 2
     plan, _ = Plan.objects.update_or_create(

@@ -108,21 +108,26 @@ def milestone_urgency(status: str, due_date: dt.date, today: dt.date) -> str:
     return "later"
 
 
-def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones") -> QuerySet:
+def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones",
+                              due_between: tuple[dt.date, dt.date] | None = None) -> QuerySet:
     """Add the counts every progress number is made of, in the same query:
-    ms_total (non-cancelled), ms_done, ms_started (in progress or done), ms_overdue, ms_due_soon_idle
-    (not started, due within 30 days), latest_percent, latest_status and latest_reported_at (latest progress
-    update: the department's own assessment)."""
+    ms_total (non-cancelled), ms_done, ms_started (in progress or done), ms_overdue, ms_due_soon (open, due
+    within 30 days), ms_due_soon_idle (not started, due within 30 days), latest_percent, latest_status and
+    latest_reported_at (latest progress update: the department's own assessment). `due_between` (first, last day)
+    counts only the milestones due in that span (a fiscal-year view: the year's milestones make the year's progress)."""
     p = prefix
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
+    span = Q(**{f"{p}__due_date__gte": due_between[0], f"{p}__due_date__lte": due_between[1]}) \
+        if due_between else Q()
     return qs.annotate(
-        ms_total=Count(p, filter=~Q(**{f"{p}__status": WorkStatus.CANCELLED})),
-        ms_done=Count(p, filter=Q(**{f"{p}__status": WorkStatus.DONE})),
-        ms_started=Count(p, filter=Q(**{f"{p}__status__in": STARTED_STATUSES})),
-        ms_overdue=Count(p, filter=overdue_q(today, p)),
+        ms_total=Count(p, filter=~Q(**{f"{p}__status": WorkStatus.CANCELLED}) & span),
+        ms_done=Count(p, filter=Q(**{f"{p}__status": WorkStatus.DONE}) & span),
+        ms_started=Count(p, filter=Q(**{f"{p}__status__in": STARTED_STATUSES}) & span),
+        ms_overdue=Count(p, filter=overdue_q(today, p) & span),
+        ms_due_soon=Count(p, filter=due_soon_q(today, p) & span),
         ms_due_soon_idle=Count(p, filter=Q(**{f"{p}__status": WorkStatus.NOT_STARTED, f"{p}__due_date__gte": today,
-                                              f"{p}__due_date__lte": soon})),
+                                              f"{p}__due_date__lte": soon}) & span),
         latest_percent=Subquery(latest.values("percent_done")[:1], output_field=IntegerField()),
         latest_status=Subquery(latest.values("status")[:1]),
         latest_reported_at=Subquery(latest.values("created_at")[:1]),
