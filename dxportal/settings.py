@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "plans",
     "measures",
     "milestones",
+    "evaluations",
     "rest_framework",  # issue 5: open-data API
     "drf_spectacular",  # issue 5: its OpenAPI schema
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("work/", include("measures.work_urls")),
     path("measures/", include("measures.urls")),
     path("milestones/", include("milestones.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("dashboard/", include("plans.dashboard.urls")),
     path("api/", include("plans.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

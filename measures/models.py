@@ -23,6 +23,25 @@ class WorkStatus(models.TextChoices):
     CANCELLED = "cancelled", _("中止")
 
 
+class ChangeLevel(models.TextChoices):
+    """How deep a measure changes the work: the seeds' 「D」 (tools) vs 「X」 (transformation)."""
+
+    DIGITIZATION = "digitization", _("デジタル化")
+    BPR = "bpr", _("業務改革")
+    TRANSFORMATION = "transformation", _("変革")
+
+
+class Audience(models.TextChoices):
+    RESIDENTS = "residents", _("住民サービス")
+    INTERNAL = "internal", _("内部事務")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("オンライン")
+    COUNTER = "counter", _("窓口")
+    BOTH = "both", _("オンラインと窓口")
+
+
 class Measure(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画"))
     code = models.CharField(_("施策コード"), max_length=32)
@@ -37,6 +56,11 @@ class Measure(models.Model):
     start_fy = models.PositiveSmallIntegerField(_("開始年度"), null=True, blank=True)
     end_fy = models.PositiveSmallIntegerField(_("終了年度"), null=True, blank=True)
     budget_thousand_yen = models.BigIntegerField(_("予算（千円）"), null=True, blank=True)
+    change_level = models.CharField(_("変革の段階"), max_length=16, choices=ChangeLevel.choices, blank=True)
+    audience = models.CharField(_("対象"), max_length=16, choices=Audience.choices, blank=True)
+    channel = models.CharField(_("チャネル"), max_length=16, choices=Channel.choices, blank=True)
+    is_gx = models.BooleanField(_("GX"), default=False)
+    is_wellbeing = models.BooleanField(_("ウェルビーイング"), default=False)
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
@@ -57,6 +81,16 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def tag_labels(self) -> list[str]:
+        """The value-lens tags as the UI and the workbook spell them (GX、ウェルビーイング、住民サービス/内部事務)."""
+        tags = [str(_("GX"))] if self.is_gx else []
+        if self.is_wellbeing:
+            tags.append(str(_("ウェルビーイング")))
+        if self.audience:
+            tags.append(self.get_audience_display())
+        return tags
 
     def clean(self) -> None:
         if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
