@@ -114,6 +114,19 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: api_read(staff_other_city=(404, 403)) for name in (
         "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
         "api:indicatorvalue-detail")},
+    # annual evaluation: everyone of the city reads; the owner department's staff (and the 事務局) draft; only the
+    # 事務局 opens, reviews, approves and publishes (another city's users get their own plan's index and 費用対価値)
+    "evaluations:index": by_role(anonymous=(LOGIN, LOGIN), council=(200, 403), viewer=(200, 403),
+                                 staff_owner=(200, 403), staff_other_dept=(200, 403), staff_other_city=(200, 403),
+                                 admin=(200, REDIRECT)),
+    "evaluations:value": dashboard_page() | {"anonymous": {"GET": LOGIN, "POST": LOGIN}},
+    "evaluations:round": read_page(),
+    "evaluations:report": read_page(),
+    "evaluations:report_xlsx": read_page(),
+    "evaluations:edit": owner_write(council=(200, 403), viewer=(200, 403), staff_other_dept=(200, 403)),
+    **{name: by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
+                     staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
+       for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")},
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
@@ -127,6 +140,13 @@ KWARGS: dict[str, Callable] = {
     "milestones:update": lambda c: {"pk": c.milestone.pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "evaluations:round": lambda c: {"pk": _evaluation_round(c, "open").pk},
+    "evaluations:report": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:report_xlsx": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:approve": lambda c: {"pk": _evaluation_round(c, "accepted").pk},
+    "evaluations:publish": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:edit": lambda c: {"pk": _evaluation_round(c, "open").evaluations.get().pk},
+    "evaluations:review": lambda c: {"pk": _evaluation_round(c, "submitted").evaluations.get().pk},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
     "api:plan-progress": lambda c: {"pk": c.plan.pk},
     "api:measure-detail": lambda c: {"pk": c.measure.pk},
@@ -141,7 +161,29 @@ POST_DATA: dict[str, Callable] = {
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
+    "evaluations:index": lambda c: {"fiscal_year": "2026", "grade_scale": "A,B,C,D"},
+    "evaluations:edit": lambda c: {"achievements": "matrix", "settled_cost_thousand_yen": "10", "save": "1"},
+    "evaluations:review": lambda c: {"action": "accept"},
 }
+
+
+def _evaluation_round(cast, stage: str):
+    """FY2025's evaluation round of cast.plan (one evaluation: cast.measure's), taken to a stage:
+    open → submitted → accepted → approved."""
+    from evaluations import services
+
+    round_ = services.open_round(plan=cast.plan, fiscal_year=2025, user=cast.admin)
+    if stage == "open":
+        return round_
+    evaluation = round_.evaluations.get()
+    services.save_draft(evaluation=evaluation, user=cast.alice, achievements="実施", self_grade="A",
+                        direction="continue")
+    services.submit(evaluation=evaluation, user=cast.alice)
+    if stage != "submitted":
+        services.accept(evaluation=evaluation, user=cast.admin)
+    if stage == "approved":
+        services.approve_round(round=round_, user=cast.admin)
+    return round_
 
 
 # --- machinery ------------------------------------------------------------------------------------------
