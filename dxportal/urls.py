@@ -22,6 +22,7 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("dashboard/", include("plans.dashboard.urls")),
+    path("api/", include("evaluations.api")),  # the 進捗状況報告書 in the open-data API
     path("api/", include("plans.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),

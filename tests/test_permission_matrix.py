@@ -127,6 +127,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
                      staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
        for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")},
+    "evaluations_api:evaluation-report-list": api_read(),
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }

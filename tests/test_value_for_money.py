@@ -155,3 +155,23 @@ def test_money_words_reads_in_oku_and_man(value, expected):
 
 def test_yen_has_separators():
     assert yen(Decimal("34286")) == "34,286円" and yen(None) == "—"
+
+
+def test_the_open_data_api_lists_approved_reports_without_internal_fields(client, cast, city, settings):
+    evaluation = city.evaluations.get(measure=cast.measure)
+    client.force_login(cast.council)
+    assert client.get("/api/evaluation-reports/").json()["results"] == []  # not approved yet
+    _approve(cast, city)
+    rows = client.get("/api/evaluation-reports/", {"fiscal_year": 2025}).json()["results"]
+    assert {r["measure_code"] for r in rows} == {"M01", "M02", "M03"}
+    m1 = next(r for r in rows if r["measure_code"] == "M01")
+    assert (m1["self_grade"], m1["direction_label"], m1["settled_cost_thousand_yen"]) == ("B", "拡充", 1200)
+    assert m1["kpis"][0]["actual_value"] == "45.0000" and m1["id"] == evaluation.pk
+    assert not {"return_comment", "submitted_by", "reviewed_by"} & set(m1)
+    client.logout()
+    settings.PUBLIC_DASHBOARD = True
+    assert client.get("/api/evaluation-reports/").json()["results"] == []  # approved, not yet published
+    services.publish_round(round=city, user=cast.admin)
+    assert len(client.get("/api/evaluation-reports/").json()["results"]) == 3
+    client.force_login(cast.mallory)
+    assert client.get("/api/evaluation-reports/").json()["results"] == []  # another city's
