@@ -21,6 +21,11 @@ class LooseIntegerField(forms.IntegerField):
         return super().to_python(value)
 
 
+def _plain(value):
+    """45.0000 → "45", 12.5000 → "12.5": the figure as a person would type it."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 class OpenRoundForm(JapaneseForm):
     fiscal_year = forms.CharField(label=_("評価対象年度"), max_length=16, help_text=_("例: 2025、令和7年度、R7"))
     grade_scale = forms.CharField(label=_("自己評価の段階"), max_length=100, initial=DEFAULT_GRADE_SCALE,
@@ -69,7 +74,7 @@ class EvaluationForm(JapaneseForm):
                 required=False, max_digits=18, decimal_places=4,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
                 error_messages={"invalid": _("実績値は数値で入力してください。")})
-            self.initial.setdefault(name, figure.actual_value)
+            self.initial.setdefault(name, _plain(figure.actual_value))
             self.kpi_fields.append((name, figure))
 
     def service_kwargs(self) -> dict:
