@@ -38,8 +38,15 @@ class EvaluationRoundAdmin(_ReadOnly, MunicipalityScopedAdmin, SimpleHistoryAdmi
 @admin.register(MeasureEvaluation)
 class MeasureEvaluationAdmin(_ReadOnly, MunicipalityScopedAdmin, SimpleHistoryAdmin):
     municipality_lookup = "round__plan__municipality_id"
-    list_display = ("measure", "round", "state", "self_grade", "direction", "settled_cost_thousand_yen",
-                    "hours_saved_per_year")
+    list_display = (
+        "measure",
+        "round",
+        "state",
+        "self_grade",
+        "direction",
+        "settled_cost_thousand_yen",
+        "hours_saved_per_year",
+    )
     list_filter = ("state", "direction", ("round", admin.RelatedOnlyFieldListFilter))
     search_fields = ("measure__code", "measure__title")
     list_select_related = ("measure", "round__plan")

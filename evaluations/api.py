@@ -41,9 +41,25 @@ class EvaluationReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MeasureEvaluation
-        fields = ["id", "plan", "municipality_code", "fiscal_year", "pillar", "measure_code", "measure_title",
-                  "department", "achievements", "kpis", "self_grade", "outcomes", "issues", "direction",
-                  "direction_label", "settled_cost_thousand_yen", "hours_saved_per_year"]
+        fields = [
+            "id",
+            "plan",
+            "municipality_code",
+            "fiscal_year",
+            "pillar",
+            "measure_code",
+            "measure_title",
+            "department",
+            "achievements",
+            "kpis",
+            "self_grade",
+            "outcomes",
+            "issues",
+            "direction",
+            "direction_label",
+            "settled_cost_thousand_yen",
+            "hours_saved_per_year",
+        ]
 
 
 def visible_report_rounds(request) -> QuerySet:
@@ -70,17 +86,25 @@ def _int(request, name: str) -> int | None:
     return value
 
 
-@extend_schema_view(list=extend_schema(summary="進捗状況報告書（年度評価）", parameters=[
-    OpenApiParameter("plan", OpenApiTypes.INT, description="計画IDで絞り込み"),
-    OpenApiParameter("fiscal_year", OpenApiTypes.INT, description="評価対象年度（西暦）で絞り込み")]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="進捗状況報告書（年度評価）",
+        parameters=[
+            OpenApiParameter("plan", OpenApiTypes.INT, description="計画IDで絞り込み"),
+            OpenApiParameter("fiscal_year", OpenApiTypes.INT, description="評価対象年度（西暦）で絞り込み"),
+        ],
+    )
+)
 class EvaluationReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = EvaluationReportSerializer
 
     def get_queryset(self):
-        qs = (MeasureEvaluation.objects.filter(round__in=visible_report_rounds(self.request))
-              .select_related("round__plan__municipality", "measure__pillar", "measure__owner_department")
-              .prefetch_related(Prefetch("kpis", queryset=EvaluationIndicator.objects.select_related("indicator")))
-              .order_by("round__plan_id", "-round__fiscal_year", "measure__sort_order", "measure__code", "id"))
+        qs = (
+            MeasureEvaluation.objects.filter(round__in=visible_report_rounds(self.request))
+            .select_related("round__plan__municipality", "measure__pillar", "measure__owner_department")
+            .prefetch_related(Prefetch("kpis", queryset=EvaluationIndicator.objects.select_related("indicator")))
+            .order_by("round__plan_id", "-round__fiscal_year", "measure__sort_order", "measure__code", "id")
+        )
         if (plan := _int(self.request, "plan")) is not None:
             qs = qs.filter(round__plan_id=plan)
         if (fy := _int(self.request, "fiscal_year")) is not None:

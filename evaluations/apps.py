@@ -12,8 +12,11 @@ def grant_view_permissions(sender, using="default", **kwargs) -> None:
     Runs after plans' role sync on every migrate, so the grant survives it; idempotent."""
     from django.contrib.auth.models import Group, Permission
 
-    perms = list(Permission.objects.using(using).filter(
-        content_type__app_label="evaluations", codename__in=[f"view_{m}" for m in EVALUATION_MODELS]))
+    perms = list(
+        Permission.objects.using(using).filter(
+            content_type__app_label="evaluations", codename__in=[f"view_{m}" for m in EVALUATION_MODELS]
+        )
+    )
     if not perms:
         return
     for group in Group.objects.using(using).filter(name__in=VIEW_ROLES):

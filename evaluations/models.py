@@ -27,19 +27,33 @@ class EvaluationRound(models.Model):
         APPROVED = "approved", _("本部承認済み（確定）")
         PUBLISHED = "published", _("公表済み")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="evaluation_rounds",
-                             verbose_name=_("計画"))
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="evaluation_rounds", verbose_name=_("計画"))
     fiscal_year = models.PositiveSmallIntegerField(_("評価対象年度"))
     state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.OPEN)
     grade_scale = models.CharField(
-        _("自己評価の段階"), max_length=100, default=DEFAULT_GRADE_SCALE,
-        help_text=_("評価の記号を良い順にカンマ区切りで（例: A,B,C,D または S,A,B,C）"))
+        _("自己評価の段階"),
+        max_length=100,
+        default=DEFAULT_GRADE_SCALE,
+        help_text=_("評価の記号を良い順にカンマ区切りで（例: A,B,C,D または S,A,B,C）"),
+    )
     opened_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("開始者"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("開始者"),
+    )
     approved_at = models.DateTimeField(_("本部承認日時"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("本部承認者"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("本部承認者"),
+    )
     published_at = models.DateTimeField(_("公表日時"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -89,28 +103,47 @@ class MeasureEvaluation(models.Model):
 
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
-    round = models.ForeignKey(EvaluationRound, on_delete=models.CASCADE, related_name="evaluations",
-                              verbose_name=_("年度評価"))
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evaluations",
-                                verbose_name=_("施策"))
+    round = models.ForeignKey(
+        EvaluationRound, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("年度評価")
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("施策"))
     state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
     achievements = models.TextField(_("取組実績"), blank=True)
     self_grade = models.CharField(_("自己評価"), max_length=8, blank=True)
     outcomes = models.TextField(_("成果"), blank=True)
     issues = models.TextField(_("課題"), blank=True)
     direction = models.CharField(_("今後の方向性"), max_length=16, choices=Direction.choices, blank=True)
-    settled_cost_thousand_yen = models.BigIntegerField(_("事業費 決算（千円）"), null=True, blank=True,
-                                                       validators=[MinValueValidator(0)])
-    hours_saved_per_year = models.DecimalField(_("削減された業務時間（時間/年）"), max_digits=12, decimal_places=1,
-                                               null=True, blank=True, validators=[MinValueValidator(0)])
+    settled_cost_thousand_yen = models.BigIntegerField(
+        _("事業費 決算（千円）"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    hours_saved_per_year = models.DecimalField(
+        _("削減された業務時間（時間/年）"),
+        max_digits=12,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     evidence_links = models.TextField(_("根拠資料のリンク"), blank=True, help_text=_("1行に1つのURL"))
     return_comment = models.TextField(_("差戻しの理由"), blank=True)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("提出者"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提出者"),
+    )
     reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("確認者"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認者"),
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     history = HistoricalRecords()
 
@@ -120,10 +153,14 @@ class MeasureEvaluation(models.Model):
         ordering = ["round", "measure__sort_order", "measure__code"]
         constraints = [
             models.UniqueConstraint(fields=["round", "measure"], name="one_evaluation_per_measure_and_round"),
-            models.CheckConstraint(condition=Q(settled_cost_thousand_yen__isnull=True)
-                                   | Q(settled_cost_thousand_yen__gte=0), name="evaluation_cost_not_negative"),
-            models.CheckConstraint(condition=Q(hours_saved_per_year__isnull=True) | Q(hours_saved_per_year__gte=0),
-                                   name="evaluation_hours_not_negative"),
+            models.CheckConstraint(
+                condition=Q(settled_cost_thousand_yen__isnull=True) | Q(settled_cost_thousand_yen__gte=0),
+                name="evaluation_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_saved_per_year__isnull=True) | Q(hours_saved_per_year__gte=0),
+                name="evaluation_hours_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,8 +179,9 @@ class EvaluationIndicator(models.Model):
     """The KPI figures of one evaluation: a snapshot of the KPI's 基準値 and 目標値 and the year's 実績値,
     pre-filled from the recorded values when the round opens; the department may correct the 実績値."""
 
-    evaluation = models.ForeignKey(MeasureEvaluation, on_delete=models.CASCADE, related_name="kpis",
-                                   verbose_name=_("施策の年度評価"))
+    evaluation = models.ForeignKey(
+        MeasureEvaluation, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("施策の年度評価")
+    )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", verbose_name=_("指標"))
     baseline_value = models.DecimalField(_("基準値"), max_digits=18, decimal_places=4, null=True, blank=True)
     target_value = models.DecimalField(_("目標値"), max_digits=18, decimal_places=4, null=True, blank=True)
@@ -154,5 +192,6 @@ class EvaluationIndicator(models.Model):
         verbose_name = _("年度評価の指標")
         verbose_name_plural = _("年度評価の指標")
         ordering = ["evaluation", "indicator__sort_order", "indicator__code"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "indicator"],
-                                               name="one_figure_per_indicator_and_evaluation")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "indicator"], name="one_figure_per_indicator_and_evaluation")
+        ]

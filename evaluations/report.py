@@ -30,9 +30,26 @@ def safe_cell(value):
 
 
 def report_headers() -> list[str]:
-    return [_("施策の柱"), _("施策コード"), _("施策名"), _("担当部署"), _("取組内容（取組実績）"), _("指標（KPI）"),
-            _("単位"), _("基準値"), _("目標値"), _("実績値"), _("達成度（%）"), _("KPI区分"), _("自己評価"), _("成果"),
-            _("課題"), _("今後の方向性"), _("事業費 決算（千円）"), _("削減された業務時間（時間/年）")]
+    return [
+        _("施策の柱"),
+        _("施策コード"),
+        _("施策名"),
+        _("担当部署"),
+        _("取組内容（取組実績）"),
+        _("指標（KPI）"),
+        _("単位"),
+        _("基準値"),
+        _("目標値"),
+        _("実績値"),
+        _("達成度（%）"),
+        _("KPI区分"),
+        _("自己評価"),
+        _("成果"),
+        _("課題"),
+        _("今後の方向性"),
+        _("事業費 決算（千円）"),
+        _("削減された業務時間（時間/年）"),
+    ]
 
 
 def report_rows(sections: list[ReportSection]) -> list[list]:
@@ -41,13 +58,27 @@ def report_rows(sections: list[ReportSection]) -> list[list]:
     for section in sections:
         for item in section.measures:
             e = item.evaluation
-            head = [section.pillar_name, item.measure.code, item.measure.title, item.measure.owner_department.name,
-                    e.achievements]
-            tail = [e.self_grade, e.outcomes, e.issues, e.get_direction_display() if e.direction else "",
-                    e.settled_cost_thousand_yen, e.hours_saved_per_year]
+            head = [
+                section.pillar_name,
+                item.measure.code,
+                item.measure.title,
+                item.measure.owner_department.name,
+                e.achievements,
+            ]
+            tail = [
+                e.self_grade,
+                e.outcomes,
+                e.issues,
+                e.get_direction_display() if e.direction else "",
+                e.settled_cost_thousand_yen,
+                e.hours_saved_per_year,
+            ]
             for kpi in item.kpis or [None]:
-                kpi_cells = ([kpi.name, kpi.unit, kpi.baseline, kpi.target, kpi.actual, kpi.achievement_percent,
-                              kpi.grade] if kpi else ["", "", None, None, None, None, ""])
+                kpi_cells = (
+                    [kpi.name, kpi.unit, kpi.baseline, kpi.target, kpi.actual, kpi.achievement_percent, kpi.grade]
+                    if kpi
+                    else ["", "", None, None, None, None, ""]
+                )
                 rows.append(head + kpi_cells + tail)
     return rows
 
@@ -59,9 +90,17 @@ def report_workbook(*, round: EvaluationRound, sections: list[ReportSection]) ->
     title = _("%(plan)s 進捗状況報告書（%(fy)s）") % {"plan": round.plan.title, "fy": round.fiscal_year_label}
     ws.append([safe_cell(title)])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([safe_cell(_("%(city)s　本部承認日: %(date)s") % {
-        "city": round.plan.municipality.name,
-        "date": f"{round.approved_at:%Y/%m/%d}" if round.approved_at else "—"})])
+    ws.append(
+        [
+            safe_cell(
+                _("%(city)s　本部承認日: %(date)s")
+                % {
+                    "city": round.plan.municipality.name,
+                    "date": f"{round.approved_at:%Y/%m/%d}" if round.approved_at else "—",
+                }
+            )
+        ]
+    )
     ws.append([])
     headers = report_headers()
     ws.append([safe_cell(h) for h in headers])

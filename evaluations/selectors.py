@@ -61,12 +61,17 @@ class RoundProgress:
 
 
 def _progress_rows(round_: EvaluationRound) -> RoundProgress:
-    counts = (MeasureEvaluation.objects.filter(round=round_)
-              .values("measure__owner_department").annotate(
-                  total=Count("id"), draft=Count("id", filter=Q(state=State.DRAFT)),
-                  submitted=Count("id", filter=Q(state=State.SUBMITTED)),
-                  returned=Count("id", filter=Q(state=State.RETURNED)),
-                  accepted=Count("id", filter=Q(state=State.ACCEPTED))))
+    counts = (
+        MeasureEvaluation.objects.filter(round=round_)
+        .values("measure__owner_department")
+        .annotate(
+            total=Count("id"),
+            draft=Count("id", filter=Q(state=State.DRAFT)),
+            submitted=Count("id", filter=Q(state=State.SUBMITTED)),
+            returned=Count("id", filter=Q(state=State.RETURNED)),
+            accepted=Count("id", filter=Q(state=State.ACCEPTED)),
+        )
+    )
     counts = {row.pop("measure__owner_department"): row for row in counts}
     departments = Department.objects.filter(pk__in=counts).order_by("code")
     rows = [DepartmentProgress(department=d, **counts[d.pk]) for d in departments]
@@ -82,8 +87,10 @@ def _progress_rows(round_: EvaluationRound) -> RoundProgress:
 def current_round(*, plan: Plan) -> EvaluationRound | None:
     """The round the 事務局 is working on: the latest open one, else the latest of any state."""
     rounds = EvaluationRound.objects.filter(plan=plan).select_related("plan")
-    return (rounds.filter(state=EvaluationRound.State.OPEN).order_by("-fiscal_year").first()
-            or rounds.order_by("-fiscal_year").first())
+    return (
+        rounds.filter(state=EvaluationRound.State.OPEN).order_by("-fiscal_year").first()
+        or rounds.order_by("-fiscal_year").first()
+    )
 
 
 def round_progress(plan: Plan, *, round: EvaluationRound | None = None) -> RoundProgress | None:
@@ -96,9 +103,13 @@ def round_progress(plan: Plan, *, round: EvaluationRound | None = None) -> Round
 def unsubmitted_by_department(*, department_ids: list[int] | None = None) -> dict[int, list[MeasureEvaluation]]:
     """Open rounds' evaluations still with the department (作成中 or 差戻し), per owner department. For the
     reminder digest. 1 query."""
-    qs = (MeasureEvaluation.objects
-          .filter(round__state=EvaluationRound.State.OPEN, state__in=MeasureEvaluation.EDITABLE_STATES)
-          .select_related("round", "measure").order_by("measure__code"))
+    qs = (
+        MeasureEvaluation.objects.filter(
+            round__state=EvaluationRound.State.OPEN, state__in=MeasureEvaluation.EDITABLE_STATES
+        )
+        .select_related("round", "measure")
+        .order_by("measure__code")
+    )
     if department_ids is not None:
         qs = qs.filter(measure__owner_department_id__in=department_ids)
     out: dict[int, list[MeasureEvaluation]] = {}
@@ -107,11 +118,12 @@ def unsubmitted_by_department(*, department_ids: list[int] | None = None) -> dic
     return out
 
 
-def round_evaluations(*, round: EvaluationRound, department_ids: set[int] | None = None
-                      ) -> list[MeasureEvaluation]:
-    qs = (MeasureEvaluation.objects.filter(round=round)
-          .select_related("measure__owner_department", "measure__pillar")
-          .order_by("measure__owner_department__code", "measure__sort_order", "measure__code"))
+def round_evaluations(*, round: EvaluationRound, department_ids: set[int] | None = None) -> list[MeasureEvaluation]:
+    qs = (
+        MeasureEvaluation.objects.filter(round=round)
+        .select_related("measure__owner_department", "measure__pillar")
+        .order_by("measure__owner_department__code", "measure__sort_order", "measure__code")
+    )
     if department_ids is not None:
         qs = qs.filter(measure__owner_department_id__in=department_ids)
     return list(qs)
@@ -152,9 +164,17 @@ class KpiFigure:
 
 
 def _figures_from_evaluation(evaluation: MeasureEvaluation) -> list[KpiFigure]:
-    return [KpiFigure(name=f.indicator.name, unit=f.indicator.unit, direction=f.indicator.direction,
-                      baseline=f.baseline_value, target=f.target_value, actual=f.actual_value)
-            for f in evaluation.kpis.all()]
+    return [
+        KpiFigure(
+            name=f.indicator.name,
+            unit=f.indicator.unit,
+            direction=f.indicator.direction,
+            baseline=f.baseline_value,
+            target=f.target_value,
+            actual=f.actual_value,
+        )
+        for f in evaluation.kpis.all()
+    ]
 
 
 def _figures_from_indicators(measure: Measure) -> list[KpiFigure]:
@@ -162,9 +182,16 @@ def _figures_from_indicators(measure: Measure) -> list[KpiFigure]:
     for ind in measure.indicators.all():
         current = [v for v in ind.current_values]
         latest = max(current, key=lambda v: (v.as_of, v.recorded_at), default=None)
-        figures.append(KpiFigure(name=ind.name, unit=ind.unit, direction=ind.direction,
-                                 baseline=ind.baseline_value, target=ind.target_value,
-                                 actual=latest.value if latest else None))
+        figures.append(
+            KpiFigure(
+                name=ind.name,
+                unit=ind.unit,
+                direction=ind.direction,
+                baseline=ind.baseline_value,
+                target=ind.target_value,
+                actual=latest.value if latest else None,
+            )
+        )
     return figures
 
 
@@ -261,10 +288,16 @@ def _group(label: str, rows: list[ValueRow]) -> ValueRow:
     achievements = [r.achievement for r in rows if r.achievement is not None]
     # A group's cost adds each measure's own cost (決算, else 予算), as the rule on the page says.
     costs = [r.cost for r in rows if r.cost is not None]
-    return ValueRow(measure=None, label=label, budget=sum(budgets) if budgets else None,
-                    settled=sum(settled) if settled else None, hours_saved=sum(hours) if hours else None,
-                    achievement=sum(achievements) / len(achievements) if achievements else None,
-                    measure_count=len(rows), group_cost=sum(costs) if costs else None)
+    return ValueRow(
+        measure=None,
+        label=label,
+        budget=sum(budgets) if budgets else None,
+        settled=sum(settled) if settled else None,
+        hours_saved=sum(hours) if hours else None,
+        achievement=sum(achievements) / len(achievements) if achievements else None,
+        measure_count=len(rows),
+        group_cost=sum(costs) if costs else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -275,18 +308,29 @@ class ValueFilters:
     tag: str = ""  # "gx" / "wellbeing"
 
 
-def value_for_money(*, plan: Plan, round: EvaluationRound | None = None, sort: str = "code",
-                    filters: ValueFilters | None = None) -> ValueForMoney:
+def value_for_money(
+    *, plan: Plan, round: EvaluationRound | None = None, sort: str = "code", filters: ValueFilters | None = None
+) -> ValueForMoney:
     """費用対価値 of the plan's measures for a round (default: the current one), see VALUE_RULE. 6 queries."""
     if sort.lstrip("-") not in SORT_KEYS:
         sort = "code"
     filters = filters or ValueFilters()
     round_ = round if round is not None else current_round(plan=plan)
-    measures_qs = (Measure.objects.filter(plan=plan).select_related("owner_department", "pillar")
-                   .prefetch_related("national_items", Prefetch(
-                       "indicators", queryset=Indicator.objects.prefetch_related(Prefetch(
-                           "values", queryset=IndicatorValue.objects.filter(is_current=True),
-                           to_attr="current_values")))))
+    measures_qs = (
+        Measure.objects.filter(plan=plan)
+        .select_related("owner_department", "pillar")
+        .prefetch_related(
+            "national_items",
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.prefetch_related(
+                    Prefetch(
+                        "values", queryset=IndicatorValue.objects.filter(is_current=True), to_attr="current_values"
+                    )
+                ),
+            ),
+        )
+    )
     if filters.change_level:
         measures_qs = measures_qs.filter(change_level=filters.change_level)
     if filters.channel:
@@ -299,19 +343,26 @@ def value_for_money(*, plan: Plan, round: EvaluationRound | None = None, sort: s
         measures_qs = measures_qs.filter(is_wellbeing=True)
     evaluations = {}
     if round_ is not None:
-        evaluations = {e.measure_id: e for e in MeasureEvaluation.objects.filter(round=round_)
-                       .prefetch_related(_kpi_prefetch)}
+        evaluations = {
+            e.measure_id: e for e in MeasureEvaluation.objects.filter(round=round_).prefetch_related(_kpi_prefetch)
+        }
     rows = []
     for measure in measures_qs:
         evaluation = evaluations.get(measure.pk)
         kpis = _figures_from_evaluation(evaluation) if evaluation else _figures_from_indicators(measure)
         achievements = [k.achievement for k in kpis if k.achievement is not None]
-        rows.append(ValueRow(
-            measure=measure, label=str(measure), budget=measure.budget_thousand_yen,
-            settled=evaluation.settled_cost_thousand_yen if evaluation else None,
-            hours_saved=evaluation.hours_saved_per_year if evaluation else None,
-            achievement=sum(achievements) / len(achievements) if achievements else None,
-            kpis=kpis, evaluation=evaluation))
+        rows.append(
+            ValueRow(
+                measure=measure,
+                label=str(measure),
+                budget=measure.budget_thousand_yen,
+                settled=evaluation.settled_cost_thousand_yen if evaluation else None,
+                hours_saved=evaluation.hours_saved_per_year if evaluation else None,
+                achievement=sum(achievements) / len(achievements) if achievements else None,
+                kpis=kpis,
+                evaluation=evaluation,
+            )
+        )
     by_item: dict = {}
     by_pillar: dict = {}
     for row in rows:
@@ -322,8 +373,14 @@ def value_for_money(*, plan: Plan, round: EvaluationRound | None = None, sort: s
         by_pillar.setdefault(key, []).append(row)
     items = [_group(f"{number}. {name}", members) for (number, name), members in sorted(by_item.items())]
     pillars = [_group(key[2], members) for key, members in sorted(by_pillar.items())]
-    return ValueForMoney(round=round_, measures=_sorted(rows, sort), items=items, pillars=pillars,
-                         total=_group(_("合計"), rows), sort=sort)
+    return ValueForMoney(
+        round=round_,
+        measures=_sorted(rows, sort),
+        items=items,
+        pillars=pillars,
+        total=_group(_("合計"), rows),
+        sort=sort,
+    )
 
 
 # --- 進捗状況報告書 --------------------------------------------------------------------------------
@@ -345,15 +402,18 @@ class ReportSection:
 def report_sections(*, round: EvaluationRound) -> list[ReportSection]:
     """The 進捗状況報告書 of a round: per pillar (in plan order; measures without one last) → measure. 3 queries.
     Carries no internal fields (差戻しの理由, names): the same data serves the public API."""
-    evaluations = (MeasureEvaluation.objects.filter(round=round)
-                   .select_related("measure__pillar", "measure__owner_department").prefetch_related(_kpi_prefetch)
-                   .order_by("measure__sort_order", "measure__code"))
+    evaluations = (
+        MeasureEvaluation.objects.filter(round=round)
+        .select_related("measure__pillar", "measure__owner_department")
+        .prefetch_related(_kpi_prefetch)
+        .order_by("measure__sort_order", "measure__code")
+    )
     sections: dict = {}
     for evaluation in evaluations:
         pillar = evaluation.measure.pillar
         key = (pillar.sort_order, pillar.code) if pillar else (10**9, "")
         name = pillar.name if pillar else _("柱の指定なし")
         sections.setdefault(key, ReportSection(pillar_name=name, measures=[])).measures.append(
-            ReportMeasure(measure=evaluation.measure, evaluation=evaluation,
-                          kpis=_figures_from_evaluation(evaluation)))
+            ReportMeasure(measure=evaluation.measure, evaluation=evaluation, kpis=_figures_from_evaluation(evaluation))
+        )
     return [sections[k] for k in sorted(sections)]

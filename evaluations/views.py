@@ -43,8 +43,10 @@ def _plan_for_user(request: HttpRequest) -> Plan:
     if code:
         plan = plans.filter(code=code).order_by("municipality__code").first()
     else:
-        plan = (plans.filter(status=Plan.Status.APPROVED).order_by("municipality__code", "-start_fy", "-id").first()
-                or plans.exclude(status=Plan.Status.ARCHIVED).order_by("-start_fy", "-id").first())
+        plan = (
+            plans.filter(status=Plan.Status.APPROVED).order_by("municipality__code", "-start_fy", "-id").first()
+            or plans.exclude(status=Plan.Status.ARCHIVED).order_by("-start_fy", "-id").first()
+        )
     if plan is None:
         raise Http404
     return plan
@@ -58,8 +60,12 @@ def _round_for_user(request: HttpRequest, pk: int) -> EvaluationRound:
 
 
 def _evaluation_for_user(request: HttpRequest, pk: int) -> MeasureEvaluation:
-    evaluation = get_object_or_404(MeasureEvaluation.objects.select_related(
-        "round__plan__municipality", "measure__owner_department", "measure__pillar"), pk=pk)
+    evaluation = get_object_or_404(
+        MeasureEvaluation.objects.select_related(
+            "round__plan__municipality", "measure__owner_department", "measure__pillar"
+        ),
+        pk=pk,
+    )
     if not can_view(request.user, evaluation.measure):
         raise Http404
     return evaluation
@@ -81,13 +87,23 @@ def index(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_validation_errors(form, exc)
             else:
-                messages.success(request, _("%(fy)sの年度評価を開始しました（対象の施策 %(n)d件）。")
-                                 % {"fy": round_.fiscal_year_label, "n": round_.evaluations.count()})
+                messages.success(
+                    request,
+                    _("%(fy)sの年度評価を開始しました（対象の施策 %(n)d件）。")
+                    % {"fy": round_.fiscal_year_label, "n": round_.evaluations.count()},
+                )
                 return redirect("evaluations:round", pk=round_.pk)
     rounds = EvaluationRound.objects.filter(plan=plan).order_by("-fiscal_year")
-    return render(request, "evaluations/index.html",
-                  {"plan": plan, "rounds": rounds, "form": form if secretariat else None,
-                   "progress": selectors.round_progress(plan)})
+    return render(
+        request,
+        "evaluations/index.html",
+        {
+            "plan": plan,
+            "rounds": rounds,
+            "form": form if secretariat else None,
+            "progress": selectors.round_progress(plan),
+        },
+    )
 
 
 @login_required
@@ -97,12 +113,20 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = access_for(request.user)
     secretariat = services.is_secretariat(request.user, round_.plan)
     evaluations = selectors.round_evaluations(round=round_)
-    return render(request, "evaluations/round.html", {
-        "round": round_, "plan": round_.plan, "progress": selectors.round_progress(round_.plan, round=round_),
-        "evaluations": evaluations, "secretariat": secretariat, "mine": access.department_ids,
-        "can_approve": secretariat and round_.state == EvaluationRound.State.OPEN,
-        "can_publish": secretariat and round_.state == EvaluationRound.State.APPROVED,
-    })
+    return render(
+        request,
+        "evaluations/round.html",
+        {
+            "round": round_,
+            "plan": round_.plan,
+            "progress": selectors.round_progress(round_.plan, round=round_),
+            "evaluations": evaluations,
+            "secretariat": secretariat,
+            "mine": access.department_ids,
+            "can_approve": secretariat and round_.state == EvaluationRound.State.OPEN,
+            "can_publish": secretariat and round_.state == EvaluationRound.State.APPROVED,
+        },
+    )
 
 
 @login_required
@@ -114,17 +138,29 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied(
-                _("この施策（%(measure)s）の年度評価を編集する権限がありません。担当部署（%(dept)s）の職員が入力します。")
-                % {"measure": evaluation.measure.code, "dept": evaluation.measure.owner_department.name})
+                _(
+                    "この施策（%(measure)s）の年度評価を編集する権限がありません。担当部署（%(dept)s）の職員が入力します。"
+                )
+                % {"measure": evaluation.measure.code, "dept": evaluation.measure.owner_department.name}
+            )
         try:
             services.require_editable(evaluation)
         except StateConflict as exc:
             return _conflict(request, exc.message)
-    form = EvaluationForm(request.POST or None, evaluation=evaluation, initial={
-        "achievements": evaluation.achievements, "self_grade": evaluation.self_grade,
-        "outcomes": evaluation.outcomes, "issues": evaluation.issues, "direction": evaluation.direction,
-        "settled_cost_thousand_yen": evaluation.settled_cost_thousand_yen,
-        "hours_saved_per_year": evaluation.hours_saved_per_year, "evidence_links": evaluation.evidence_links})
+    form = EvaluationForm(
+        request.POST or None,
+        evaluation=evaluation,
+        initial={
+            "achievements": evaluation.achievements,
+            "self_grade": evaluation.self_grade,
+            "outcomes": evaluation.outcomes,
+            "issues": evaluation.issues,
+            "direction": evaluation.direction,
+            "settled_cost_thousand_yen": evaluation.settled_cost_thousand_yen,
+            "hours_saved_per_year": evaluation.hours_saved_per_year,
+            "evidence_links": evaluation.evidence_links,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.save_draft(evaluation=evaluation, user=request.user, **form.service_kwargs())
@@ -141,14 +177,23 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("下書きを保存しました。"))
             return redirect("evaluations:edit", pk=evaluation.pk)
     access = access_for(request.user)
-    return render(request, "evaluations/edit.html", {
-        "evaluation": evaluation, "round": evaluation.round, "measure": evaluation.measure, "form": form,
-        "editable": may_edit and evaluation.is_editable,
-        "can_review": services.is_secretariat(request.user, evaluation.round.plan)
-        and evaluation.state == MeasureEvaluation.State.SUBMITTED and not evaluation.round.is_locked,
-        "return_form": ReturnForm(), "show_internal": not access.is_read_only,
-        "kpis": evaluation.kpis.select_related("indicator"),
-    })
+    return render(
+        request,
+        "evaluations/edit.html",
+        {
+            "evaluation": evaluation,
+            "round": evaluation.round,
+            "measure": evaluation.measure,
+            "form": form,
+            "editable": may_edit and evaluation.is_editable,
+            "can_review": services.is_secretariat(request.user, evaluation.round.plan)
+            and evaluation.state == MeasureEvaluation.State.SUBMITTED
+            and not evaluation.round.is_locked,
+            "return_form": ReturnForm(),
+            "show_internal": not access.is_read_only,
+            "kpis": evaluation.kpis.select_related("indicator"),
+        },
+    )
 
 
 @login_required
@@ -186,7 +231,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.approve_round(round=round_, user=request.user)
     except StateConflict as exc:
         return _conflict(request, exc.message)
-    messages.success(request, _("%(fy)sの年度評価を承認しました。以後は変更できません。") % {"fy": round_.fiscal_year_label})
+    messages.success(
+        request, _("%(fy)sの年度評価を承認しました。以後は変更できません。") % {"fy": round_.fiscal_year_label}
+    )
     return redirect("evaluations:round", pk=round_.pk)
 
 
@@ -205,8 +252,9 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 def _reportable_round(request: HttpRequest, pk: int) -> EvaluationRound:
     round_ = _round_for_user(request, pk)
     if not round_.is_reportable:
-        raise StateConflict(_("進捗状況報告書は本部承認後に作成できます（現在: %(state)s）。")
-                            % {"state": round_.get_state_display()})
+        raise StateConflict(
+            _("進捗状況報告書は本部承認後に作成できます（現在: %(state)s）。") % {"state": round_.get_state_display()}
+        )
     return round_
 
 
@@ -218,8 +266,11 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         round_ = _reportable_round(request, pk)
     except StateConflict as exc:
         return _conflict(request, exc.message)
-    return render(request, "evaluations/report.html",
-                  {"round": round_, "plan": round_.plan, "sections": selectors.report_sections(round=round_)})
+    return render(
+        request,
+        "evaluations/report.html",
+        {"round": round_, "plan": round_.plan, "sections": selectors.report_sections(round=round_)},
+    )
 
 
 @login_required
@@ -230,10 +281,17 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     except StateConflict as exc:
         return _conflict(request, exc.message)
     content = report_workbook(round=round_, sections=selectors.report_sections(round=round_))
-    audit.record(request=request, action="export", target=f"進捗状況報告書 {round_.fiscal_year_label} (xlsx)",
-                 table="evaluation_report", format="xlsx")
+    audit.record(
+        request=request,
+        action="export",
+        target=f"進捗状況報告書 {round_.fiscal_year_label} (xlsx)",
+        table="evaluation_report",
+        format="xlsx",
+    )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="progress-report-{round_.plan.code}-{round_.fiscal_year}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="progress-report-{round_.plan.code}-{round_.fiscal_year}.xlsx"'
+    )
     return response
 
 
@@ -252,19 +310,34 @@ def value_for_money(request: HttpRequest) -> HttpResponse:
     if fy:
         round_ = next((r for r in rounds if str(r.fiscal_year) == fy), None)
         if round_ is None:
-            messages.warning(request, _("年度「%(fy)s」の年度評価はないため、最新の年度評価を表示しています。")
-                             % {"fy": fy[:10]})
+            messages.warning(
+                request, _("年度「%(fy)s」の年度評価はないため、最新の年度評価を表示しています。") % {"fy": fy[:10]}
+            )
     raw = {name: request.GET.get(name, "").strip() for name in ("change_level", "channel", "audience", "tag")}
-    clean = {name: value for name, value in raw.items()
-             if value and (value in dict(FILTER_CHOICES[name].choices) if name in FILTER_CHOICES
-                           else value in dict(TAG_CHOICES))}
+    clean = {
+        name: value
+        for name, value in raw.items()
+        if value
+        and (value in dict(FILTER_CHOICES[name].choices) if name in FILTER_CHOICES else value in dict(TAG_CHOICES))
+    }
     sort = request.GET.get("sort", "code")
     data = selectors.value_for_money(plan=plan, round=round_, sort=sort, filters=selectors.ValueFilters(**clean))
     query = {k: v for k, v in {"plan": request.GET.get("plan", ""), "fy": fy, **clean}.items() if v}
-    sort_links = {key: "?" + urlencode({**query, "sort": f"-{key}" if data.sort == key else key})
-                  for key in selectors.SORT_KEYS}
-    return render(request, "evaluations/value.html", {
-        "plan": plan, "data": data, "rule": selectors.VALUE_RULE, "rounds": rounds, "filters": clean,
-        "query": query, "choices": {name: choice.choices for name, choice in FILTER_CHOICES.items()},
-        "tag_choices": TAG_CHOICES, "sort_links": sort_links,
-    })
+    sort_links = {
+        key: "?" + urlencode({**query, "sort": f"-{key}" if data.sort == key else key}) for key in selectors.SORT_KEYS
+    }
+    return render(
+        request,
+        "evaluations/value.html",
+        {
+            "plan": plan,
+            "data": data,
+            "rule": selectors.VALUE_RULE,
+            "rounds": rounds,
+            "filters": clean,
+            "query": query,
+            "choices": {name: choice.choices for name, choice in FILTER_CHOICES.items()},
+            "tag_choices": TAG_CHOICES,
+            "sort_links": sort_links,
+        },
+    )

@@ -18,9 +18,16 @@ from .factories import IndicatorFactory, IndicatorValueFactory, MeasureFactory
 
 pytestmark = pytest.mark.django_db
 
-FILLED = dict(achievements="申請の9割をオンライン化", self_grade="B", outcomes="来庁者が減った", issues="高齢者の利用",
-              direction="continue", settled_cost_thousand_yen=1200, hours_saved_per_year=Decimal("300"),
-              evidence_links="https://example.jp/report.pdf")
+FILLED = dict(
+    achievements="申請の9割をオンライン化",
+    self_grade="B",
+    outcomes="来庁者が減った",
+    issues="高齢者の利用",
+    direction="continue",
+    settled_cost_thousand_yen=1200,
+    hours_saved_per_year=Decimal("300"),
+    evidence_links="https://example.jp/report.pdf",
+)
 
 
 def _open(cast, fy=2025):
@@ -37,8 +44,9 @@ def test_opening_a_round_drafts_one_evaluation_per_measure_of_the_year_with_kpis
     IndicatorValueFactory(indicator=indicator, value=45, as_of=dt.date(2026, 3, 31))
     IndicatorValueFactory(indicator=indicator, value=99, as_of=dt.date(2026, 4, 1))  # FY2026: not this round's
     MeasureFactory(plan=cast.plan, owner_department=cast.shimin, code="OLD", start_fy=2023, end_fy=2024)
-    shimin_measure = MeasureFactory(plan=cast.plan, owner_department=cast.shimin, code="S01", start_fy=None,
-                                    end_fy=None)
+    shimin_measure = MeasureFactory(
+        plan=cast.plan, owner_department=cast.shimin, code="S01", start_fy=None, end_fy=None
+    )
 
     round_ = _open(cast)
 
@@ -200,8 +208,11 @@ def test_after_approval_nothing_is_editable_even_for_the_secretariat(cast):
 def test_negative_or_non_numeric_figures_are_refused_and_nothing_is_written(cast, cost, hours):
     evaluation = _evaluation(_open(cast), cast.measure)
     with pytest.raises(ValidationError) as exc:
-        services.save_draft(evaluation=evaluation, user=cast.alice,
-                            **(FILLED | {"settled_cost_thousand_yen": cost, "hours_saved_per_year": hours}))
+        services.save_draft(
+            evaluation=evaluation,
+            user=cast.alice,
+            **(FILLED | {"settled_cost_thousand_yen": cost, "hours_saved_per_year": hours}),
+        )
     assert "0以上" in str(exc.value)
     evaluation.refresh_from_db()
     assert evaluation.achievements == "" and evaluation.history.count() == 1
@@ -210,8 +221,9 @@ def test_negative_or_non_numeric_figures_are_refused_and_nothing_is_written(cast
 def test_evidence_links_must_be_web_addresses(cast):
     evaluation = _evaluation(_open(cast), cast.measure)
     with pytest.raises(ValidationError, match="URLとして読めません"):
-        services.save_draft(evaluation=evaluation, user=cast.alice,
-                            **(FILLED | {"evidence_links": "javascript:alert(1)"}))
+        services.save_draft(
+            evaluation=evaluation, user=cast.alice, **(FILLED | {"evidence_links": "javascript:alert(1)"})
+        )
     evaluation.refresh_from_db()
     assert evaluation.evidence_links == ""
 
@@ -265,8 +277,9 @@ def test_a_post_after_approval_gets_a_409_page_in_japanese(client, cast):
 def test_the_form_explains_a_bad_cost_and_writes_nothing(client, cast):
     evaluation = _evaluation(_open(cast), cast.measure)
     client.force_login(cast.alice)
-    response = client.post(reverse("evaluations:edit", args=[evaluation.pk]),
-                           FILLED | {"settled_cost_thousand_yen": "千二百", "save": "1"})
+    response = client.post(
+        reverse("evaluations:edit", args=[evaluation.pk]), FILLED | {"settled_cost_thousand_yen": "千二百", "save": "1"}
+    )
     assert response.status_code == 200
     assert "事業費（決算）は0以上の整数（千円）で入力してください。" in response.content.decode()
     evaluation.refresh_from_db()
@@ -276,8 +289,10 @@ def test_the_form_explains_a_bad_cost_and_writes_nothing(client, cast):
 def test_the_form_reads_full_width_money_with_separators(client, cast):
     evaluation = _evaluation(_open(cast), cast.measure)
     client.force_login(cast.alice)
-    response = client.post(reverse("evaluations:edit", args=[evaluation.pk]),
-                           FILLED | {"settled_cost_thousand_yen": "１，２００", "submit": "1"})
+    response = client.post(
+        reverse("evaluations:edit", args=[evaluation.pk]),
+        FILLED | {"settled_cost_thousand_yen": "１，２００", "submit": "1"},
+    )
     assert response.status_code == 302
     evaluation.refresh_from_db()
     assert (evaluation.settled_cost_thousand_yen, evaluation.state) == (1200, "submitted")

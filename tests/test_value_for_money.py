@@ -32,16 +32,30 @@ def city(cast):
     m1.save()
     k1 = IndicatorFactory(measure=m1, name="オンライン申請件数", unit="件", baseline_value=10, target_value=60)
     IndicatorValueFactory(indicator=k1, value=45, as_of=dt.date(2026, 3, 31))
-    m2 = MeasureFactory(plan=cast.plan, owner_department=cast.shimin, code="M02", budget_thousand_yen=500,
-                        pillar=p1, items=[3], change_level="digitization")
+    m2 = MeasureFactory(
+        plan=cast.plan,
+        owner_department=cast.shimin,
+        code="M02",
+        budget_thousand_yen=500,
+        pillar=p1,
+        items=[3],
+        change_level="digitization",
+    )
     k2 = IndicatorFactory(measure=m2, unit="分", direction="lower", baseline_value=100, target_value=50)
     IndicatorValueFactory(indicator=k2, value=80, as_of=dt.date(2026, 3, 1))
     MeasureFactory(plan=cast.plan, owner_department=cast.shimin, code="M03", items=[1])
     round_ = services.open_round(plan=cast.plan, fiscal_year=2025, user=cast.admin)
     e1 = MeasureEvaluation.objects.get(round=round_, measure=m1)
-    services.save_draft(evaluation=e1, user=cast.alice, achievements="=HYPERLINK(\"http://evil\")",
-                        self_grade="B", direction="expand", settled_cost_thousand_yen=1200,
-                        hours_saved_per_year=Decimal("300"), issues="@SUM(1)")
+    services.save_draft(
+        evaluation=e1,
+        user=cast.alice,
+        achievements='=HYPERLINK("http://evil")',
+        self_grade="B",
+        direction="expand",
+        settled_cost_thousand_yen=1200,
+        hours_saved_per_year=Decimal("300"),
+        issues="@SUM(1)",
+    )
     return round_
 
 
@@ -64,8 +78,12 @@ def test_group_figures_match_the_hand_computation(cast, city):
     data = selectors.value_for_money(plan=cast.plan)
     items = {row.label.split(".")[0]: row for row in data.items}
     # item 1: M01 + M03 → cost 1,200, hours 300, achievement 70 % (M03 has none)
-    assert (items["1"].measure_count, items["1"].cost, items["1"].hours_saved, items["1"].achievement_percent) == \
-        (2, 1200, 300, 70)
+    assert (items["1"].measure_count, items["1"].cost, items["1"].hours_saved, items["1"].achievement_percent) == (
+        2,
+        1200,
+        300,
+        70,
+    )
     # item 3: M01 + M02 → cost 1,700, achievement (0.7 + 0.4) / 2 = 55 %, 1,700,000 / 300 = 5,667円/h
     assert (items["3"].cost, items["3"].achievement_percent, items["3"].cost_per_hour_yen) == (1700, 55, 5667)
     pillars = {row.label: row for row in data.pillars}
@@ -75,12 +93,21 @@ def test_group_figures_match_the_hand_computation(cast, city):
 
 
 def test_sorting_keeps_rows_without_the_figure_last(cast, city):
-    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="-cost").measures] == \
-        ["M01", "M02", "M03"]
-    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="cost").measures] == \
-        ["M02", "M01", "M03"]
-    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="bogus").measures] == \
-        ["M01", "M02", "M03"]
+    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="-cost").measures] == [
+        "M01",
+        "M02",
+        "M03",
+    ]
+    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="cost").measures] == [
+        "M02",
+        "M01",
+        "M03",
+    ]
+    assert [r.measure.code for r in selectors.value_for_money(plan=cast.plan, sort="bogus").measures] == [
+        "M01",
+        "M02",
+        "M03",
+    ]
 
 
 def test_filters_by_the_value_lens_attributes(cast, city):
@@ -110,8 +137,9 @@ def _approve(cast, round_):
     for evaluation in round_.evaluations.select_related("measure"):
         user = cast.alice if evaluation.measure.owner_department_id == cast.joho.pk else cast.admin
         if evaluation.measure.code != "M01":
-            services.save_draft(evaluation=evaluation, user=user, achievements="実施", self_grade="C",
-                                direction="improve")
+            services.save_draft(
+                evaluation=evaluation, user=user, achievements="実施", self_grade="C", direction="improve"
+            )
         services.submit(evaluation=evaluation, user=user)
         services.accept(evaluation=evaluation, user=cast.admin)
     return services.approve_round(round=round_, user=cast.admin)
@@ -125,11 +153,17 @@ def test_the_report_workbook_has_every_measure_and_neutralised_cells(client, cas
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     header = rows.index(next(r for r in rows if r[0] == "施策の柱"))
-    body = {r[1]: r for r in rows[header + 1:]}
+    body = {r[1]: r for r in rows[header + 1 :]}
     assert set(body) == {"M01", "M02", "M03"}
-    m1 = dict(zip(rows[header], body["M01"]))
-    assert m1["取組内容（取組実績）"] == "'=HYPERLINK(\"http://evil\")" and m1["課題"] == "'@SUM(1)"
-    assert (m1["基準値"], m1["目標値"], m1["実績値"], m1["達成度（%）"], m1["KPI区分"]) == (10, 60, 45, 70, "C")  # 70 % ≥ 50 % → C
+    m1 = dict(zip(rows[header], body["M01"], strict=True))
+    assert m1["取組内容（取組実績）"] == '\'=HYPERLINK("http://evil")' and m1["課題"] == "'@SUM(1)"
+    assert (m1["基準値"], m1["目標値"], m1["実績値"], m1["達成度（%）"], m1["KPI区分"]) == (
+        10,
+        60,
+        45,
+        70,
+        "C",
+    )  # 70 % ≥ 50 % → C
     assert (m1["自己評価"], m1["今後の方向性"], m1["事業費 決算（千円）"]) == ("B", "拡充", 1200)
     assert all(not (isinstance(c, str) and c.startswith(("=", "+", "-", "@"))) for r in rows for c in r)
 
@@ -147,8 +181,9 @@ def test_money_is_thousands_of_yen_with_separators(value, expected):
     assert money(value) == expected
 
 
-@pytest.mark.parametrize("value, expected", [(480000, "4億8,000万円"), (1234, "123万4,000円"), (100000, "1億円"),
-                                             (0, "0円"), (None, "—")])
+@pytest.mark.parametrize(
+    "value, expected", [(480000, "4億8,000万円"), (1234, "123万4,000円"), (100000, "1億円"), (0, "0円"), (None, "—")]
+)
 def test_money_words_reads_in_oku_and_man(value, expected):
     assert money_words(value) == expected
 

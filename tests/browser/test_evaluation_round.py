@@ -68,8 +68,9 @@ def test_one_round_from_opening_to_the_downloaded_report(browser, live_server, c
     _open_evaluation(shimin, "S01")
     expect(shimin.locator("#evaluation-state")).to_have_text("差戻し")
     expect(shimin.get_by_text("取組実績に導入した窓口の数を書いてください")).to_be_visible()
-    _fill_and_submit(shimin, achievements="本庁と3支所の窓口でキャッシュレス決済を導入", grade="C",
-                     direction="継続", cost="300")
+    _fill_and_submit(
+        shimin, achievements="本庁と3支所の窓口でキャッシュレス決済を導入", grade="C", direction="継続", cost="300"
+    )
 
     admin.goto(round_url)
     _open_evaluation(admin, "S01")
