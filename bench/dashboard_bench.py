@@ -1,7 +1,7 @@
 """Dashboard benchmark (issue 5), in one run, ratios against baselines measured in the same run:
 
 1. city scale: median server time of /dashboard/ (and the timeline) vs /healthz, through Django's test
-   client, on a throw-away test database filled with plans.scale.generate("city")   — target ≤ 4×;
+   client, on a throw-away test database filled with devdata.scale.generate("city")   — target ≤ 4×;
 2. national scale: the comparison page for a national viewer vs one raw SQL GROUP BY over all milestones,
    on the same PostgreSQL database (read-only: the session is set READ ONLY)      — target ≤ 2×.
 
@@ -68,8 +68,8 @@ def phase_city(database_url: str, runs: int) -> dict:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
+        from devdata.scale import SCALE_PLAN_CODE, generate
         from plans.models import Plan
-        from plans.scale import SCALE_PLAN_CODE, generate
         from tests.factories import make_user
 
         t = time.perf_counter()
@@ -102,7 +102,7 @@ def phase_national(database_url: str, runs: int) -> dict:
     from django.db import connection
     from django.test import RequestFactory
 
-    from plans.dashboard import views
+    from dashboard import views
     from plans.permissions import _CACHE_ATTR, Access
 
     if connection.vendor != "postgresql":

@@ -49,9 +49,9 @@ from import_export import resources  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from tablib import Dataset  # noqa: E402
 
+from importing import reading, services  # noqa: E402
 from measures.models import Indicator, Measure  # noqa: E402
 from milestones.models import Milestone  # noqa: E402
-from plans.importing import reading, services  # noqa: E402
 from plans.models import Department, FrameworkEdition, ImportRun, Municipality, NationalItem, Plan  # noqa: E402
 
 BENCH_CITY = "139971"  # 13 + 997 + check digit: a fictional city kept apart from demo/test data

@@ -26,7 +26,8 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from measures import selectors  # noqa: E402
+from work import selectors  # noqa: E402
+from milestones.timeline import measure_timeline  # noqa: E402
 from measures.models import Measure  # noqa: E402
 from milestones.models import Milestone  # noqa: E402
 from plans.permissions import _CACHE_ATTR, Access  # noqa: E402
@@ -71,7 +72,7 @@ def main() -> None:
     def detail():
         measure = selectors.measure_detail(pk=measure_id, today=today)
         selectors.measure_detail_data(measure=measure, user=user)
-        selectors.measure_timeline(measure=measure)
+        measure_timeline(measure=measure)
 
     base = timed(baseline)
     connection.force_debug_cursor = True  # record connection.queries for the per-query summary

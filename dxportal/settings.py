@@ -10,19 +10,10 @@ from pathlib import Path
 
 import dj_database_url
 
+from core.env import envbool, envint, envlist
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def envbool(name: str, default: str = "False") -> bool:
-    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
-
-
-def envint(name: str, default: str) -> int:
-    return int(os.getenv(name, default))
-
-
-def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
 DEBUG = envbool("DEBUG", "True")
@@ -49,12 +40,18 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",  # issue 7: failed-login lockout
+    "rest_framework",  # the open-data API
+    "drf_spectacular",  # its OpenAPI schema
+    # The project's apps, lowest layer first (import-linter contracts in pyproject.toml keep the direction).
     "plans",
     "measures",
     "milestones",
+    "work",
+    "importing",
+    "dashboard",
+    "api",
     "evaluations",
-    "rest_framework",  # issue 5: open-data API
-    "drf_spectacular",  # issue 5: its OpenAPI schema
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -268,13 +265,13 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # django-import-export's own adm
 # --- Issue 5: council dashboards and the open-data API ------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["plans.api.permissions.PortalReader"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "plans.api.renderers.CSVRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "plans.api.pagination.OpenDataPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.PortalReader"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.OpenDataPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "EXCEPTION_HANDLER": "plans.api.permissions.exception_handler",
+    "EXCEPTION_HANDLER": "api.permissions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DXポータル オープンデータAPI",
@@ -282,7 +279,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
-# Rendered dashboard bodies (plans/dashboard/cache.py): Redis when configured, so all workers share the
+# Rendered dashboard bodies (dashboard/cache.py): Redis when configured, so all workers share the
 # invalidation version; per-process memory otherwise. DASHBOARD_CACHE_SECONDS=0 turns it off.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from measures import urls as measure_urls
 from plans import views as plan_views
+from work import views as work_views
 
 admin.site.site_header = _("DXポータル 管理")
 admin.site.site_title = _("DXポータル 管理")
@@ -17,13 +19,15 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("work/", include("measures.work_urls")),
-    path("measures/", include("measures.urls")),
+    path("work/", include("work.urls")),
+    # A measure's page (work/) shows its milestones, so it sits above measures/, whose URLs hold its forms.
+    path("measures/", include(([path("<int:pk>/", work_views.measure_detail, name="detail"),
+                                *measure_urls.urlpatterns], "measures"))),
     path("milestones/", include("milestones.urls")),
     path("evaluations/", include("evaluations.urls")),
-    path("dashboard/", include("plans.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/", include("evaluations.api")),  # the 進捗状況報告書 in the open-data API
-    path("api/", include("plans.api.urls")),
+    path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("milestones.reminder_urls")),

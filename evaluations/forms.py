@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from measures.forms import JapaneseForm, LooseDecimalField
-from plans.fiscal import JapaneseDateError, normalize, parse_fiscal_year
+from core.fiscal import JapaneseDateError, normalize, parse_fiscal_year
+from core.forms import JapaneseForm, LooseDecimalField
 
 from .models import DEFAULT_GRADE_SCALE, Direction, MeasureEvaluation
 

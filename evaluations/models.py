@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fiscal import format_fiscal_year
 from measures.models import Indicator, Measure
-from plans.fiscal import format_fiscal_year
 from plans.models import Plan
 
 DEFAULT_GRADE_SCALE = "A,B,C,D"

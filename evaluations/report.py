@@ -4,29 +4,17 @@ against formula injection (= + - @ tab CR get a leading apostrophe)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.page import PageMargins
 
+from core.formulas import safe_cell
+
 from .models import EvaluationRound
 from .selectors import ReportSection
-
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A value safe to put in a spreadsheet cell: numbers and dates as they are, text never a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, Decimal, dt.date)) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
 def report_headers() -> list[str]:

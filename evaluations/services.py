@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from core.fiscal import fiscal_year_bounds, format_fiscal_year
 from measures.models import Indicator, IndicatorValue, Measure
-from plans.fiscal import fiscal_year_bounds, format_fiscal_year
 from plans.models import Plan
 from plans.permissions import access_for, can_change
 

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import add_validation_errors
 from measures.models import Audience, ChangeLevel, Channel
-from measures.views import add_validation_errors
 from plans import audit
 from plans.models import Plan
 from plans.permissions import access_for, can_view

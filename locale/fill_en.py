@@ -364,7 +364,7 @@ EN: dict[str, str | tuple[str, str]] = {
     "IPアドレス": "IP address",
     "詳細": "Details",
     "監査ログ": "Audit log",
-    # --- plans/people.py, roles.py, validators.py ---
+    # --- core/people.py, roles.py, validators.py ---
     "（不明なユーザー）": "(unknown user)",
     "管理者（DX推進本部事務局）": "Administrator (DX Promotion Office)",
     "職員": "Staff",

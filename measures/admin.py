@@ -1,19 +1,9 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from milestones.models import Milestone
 from plans.admin_scoping import MunicipalityScopedAdmin
-from plans.importing.resources import IndicatorResource, MeasureResource
 
 from .models import Indicator, IndicatorValue, Measure, ProgressUpdate
-
-
-class MilestoneInline(admin.TabularInline):
-    model = Milestone
-    extra = 0
-    fields = ("code", "title", "kind", "due_date", "owner_department", "status", "completed_on")
-    show_change_link = True
 
 
 class IndicatorInline(admin.TabularInline):
@@ -24,8 +14,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    resource_classes = [MeasureResource]  # the 施策 sheet of the plan workbook (issue 3)
+class MeasureAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "plan", "owner_department", "pillar", "start_fy", "end_fy")
     list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "national_items", ("owner_department", admin.RelatedOnlyFieldListFilter),
@@ -34,12 +23,11 @@ class MeasureAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
     search_fields = ("code", "title", "summary")
     list_select_related = ("plan", "owner_department", "pillar")
     filter_horizontal = ("national_items",)
-    inlines = [MilestoneInline, IndicatorInline]
+    inlines = [IndicatorInline]  # milestones/admin.py adds the milestones
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    resource_classes = [IndicatorResource]  # the 指標 sheet of the plan workbook (issue 3)
+class IndicatorAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "name", "measure", "unit", "direction", "baseline_value", "target_value", "target_fy")
     list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "direction", "accumulation")

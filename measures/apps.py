@@ -7,4 +7,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("施策・指標")
 
     def ready(self) -> None:
-        from . import rollup  # noqa: F401  (issue 5: keeps MeasureRollup current on writes)
+        from . import rollup  # noqa: F401  (keeps MeasureRollup current on writes)

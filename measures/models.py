@@ -92,6 +92,14 @@ class Measure(models.Model):
             tags.append(self.get_audience_display())
         return tags
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        """The departments whose staff may change this object."""
+        return {self.owner_department_id}
+
     def clean(self) -> None:
         if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
             raise ValidationError({"end_fy": _("終了年度は開始年度以降にしてください。")})
@@ -137,6 +145,14 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        """The departments whose staff may change this object."""
+        return {self.measure.owner_department_id}
+
     def save(self, *args, **kwargs) -> None:
         self.plan_id = self.measure.plan_id
         super().save(*args, **kwargs)
@@ -172,6 +188,14 @@ class IndicatorValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.name}: {self.value} ({self.as_of})"
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.indicator.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        """The departments whose staff may change this object."""
+        return {self.indicator.measure.owner_department_id}
+
 
 class ProgressUpdate(models.Model):
     """Append-only: a report of a measure's status and % done. Never edited, never deleted."""
@@ -201,6 +225,14 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.code} {self.get_status_display()} {self.created_at:%Y-%m-%d}"
+
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.measure.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        """The departments whose staff may change this object."""
+        return {self.measure.owner_department_id}
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

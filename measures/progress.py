@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
-from plans.fiscal import fiscal_year_bounds
+from core.fiscal import fiscal_year_bounds
 
 from .models import ProgressUpdate, WorkStatus
 

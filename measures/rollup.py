@@ -1,4 +1,4 @@
-"""Issue 5: keeps MeasureRollup (one row of milestone counts per measure) equal to the live data.
+"""Keeps MeasureRollup (one row of milestone counts per measure) equal to the live data.
 
 - every Milestone save/delete and ProgressUpdate insert refreshes its measure's row (signals below);
 - bulk writers (the scale generator, Excel imports using bulk_create) call `refresh_rollup(plan_ids=[…])`;
@@ -12,7 +12,11 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+# Sent after a bulk refresh (a bulk write bypassed the model signals). Higher layers that cache what the
+# data shows listen to it (dashboard.cache); plan_ids is None for a refresh of every plan.
+bulk_refreshed = Signal()
 
 OPEN_SQL = "('not_started', 'in_progress', 'delayed')"
 
@@ -65,15 +69,8 @@ def refresh_rollup(*, plan_ids: Iterable[int] | None = None, measure_ids: Iterab
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in rebuild_sql(plan_ids=plan_ids, measure_ids=measure_ids):
             cursor.execute(sql, params)
-    if measure_ids is None:  # a bulk refresh follows a bulk write: cached dashboards are stale too
-        _invalidate_dashboards()
-        transaction.on_commit(_invalidate_dashboards)
-
-
-def _invalidate_dashboards() -> None:
-    from plans.dashboard.cache import invalidate
-
-    invalidate()
+    if measure_ids is None:  # a bulk refresh follows a bulk write: whatever caches the data is stale too
+        bulk_refreshed.send(sender=refresh_rollup, plan_ids=plan_ids)
 
 
 def inconsistent_rows(*, plan_ids: list[int] | None = None) -> list[tuple]:

@@ -7,12 +7,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plans.admin_scoping import MunicipalityScopedAdmin
-from plans.fiscal import format_wareki
-from plans.importing.resources import MilestoneResource
+from core.fiscal import format_wareki
+from measures.models import Measure
+from plans.admin_scoping import MunicipalityScopedAdmin, extend_registered_admin
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
@@ -21,8 +20,7 @@ from .reminders import preview, run_reminders
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    resource_classes = [MilestoneResource]  # the マイルストーン sheet of the plan workbook (issue 3)
+class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
     list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),
@@ -31,6 +29,17 @@ class MilestoneAdmin(ExportMixin, MunicipalityScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ("measure", "owner_department")
     date_hierarchy = "due_date"
     autocomplete_fields = ("measure",)
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ("code", "title", "kind", "due_date", "owner_department", "status", "completed_on")
+    show_change_link = True
+
+
+# A measure's change page lists its milestones (measures/admin.py does not know this app).
+extend_registered_admin(Measure, inlines=[MilestoneInline, *admin.site.get_model_admin(Measure).inlines])
 
 
 @admin.register(ReminderLog)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from measures.forms import JapaneseDateField, JapaneseForm
+from core.forms import JapaneseDateField, JapaneseForm
 from measures.models import WorkStatus
 
 

@@ -63,6 +63,14 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.plan.municipality_id
+
+    def owner_department_ids(self) -> set[int]:
+        """The departments whose staff may change this object."""
+        return {self.owner_department_id, self.measure.owner_department_id}
+
     def clean(self) -> None:
         if self.status == WorkStatus.DONE and not self.completed_on:
             raise ValidationError({"completed_on": _("完了にするときは完了日を入力してください。")})

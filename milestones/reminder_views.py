@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from plans.fiscal import format_wareki
+from core.fiscal import format_wareki
 from plans.models import Department, Membership, Plan
 
 from .ical import Event, calendar

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.people import person_label
+from core.people import person_label
 from plans.permissions import can_change
 
 from .models import Milestone

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from measures.selectors import milestone_timeline
-from measures.views import add_validation_errors
+from core.forms import add_validation_errors
+from milestones.timeline import milestone_timeline
 from plans.permissions import can_change, can_view
 
 from .forms import MilestoneUpdateForm

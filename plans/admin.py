@@ -1,15 +1,9 @@
-from functools import partial
-
 from django.contrib import admin
 from django.db.models import Q
-from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_scoping import MunicipalityScopedAdmin
-from .importing.resources import DepartmentResource
 from .models import (
     AuditEvent,
     Department,
@@ -33,8 +27,7 @@ class MunicipalityAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ExportMixin, MunicipalityScopedAdmin):
-    resource_classes = [DepartmentResource]  # the 部署 sheet of the plan workbook
+class DepartmentAdmin(MunicipalityScopedAdmin):
     list_display = ("code", "name", "level", "parent", "email", "municipality")
     list_filter = ("level", ("municipality", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "email")
@@ -87,34 +80,11 @@ class PillarInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
-    list_display = ("title", "code", "municipality", "period_label", "status", "edition", "version", "excel_links")
+    list_display = ("title", "code", "municipality", "period_label", "status", "edition", "version")
     list_filter = ("status", "edition", ("municipality", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "code", "vision")
     list_select_related = ("municipality", "edition")
     inlines = [PillarInline]
-    change_form_template = "admin/plans/plan/change_form_with_excel.html"
-
-    @admin.display(description=_("Excel"))
-    def excel_links(self, obj: Plan) -> str:
-        base = f"{self.admin_site.name}:plans_plan"
-        return format_html('<a href="{}">{}</a> / <a href="{}">{}</a> / <a href="{}">{}</a>',
-                           reverse(f"{base}_import", args=[obj.pk]), _("取込"),
-                           reverse(f"{base}_template", args=[obj.pk]), _("テンプレート"),
-                           reverse(f"{base}_export", args=[obj.pk]), _("エクスポート"))
-
-    def get_urls(self):
-        from .importing import admin_views as excel
-
-        def view(func):
-            return self.admin_site.admin_view(partial(func, self.admin_site))
-
-        return [
-            path("<int:plan_id>/import/", view(excel.import_upload), name="plans_plan_import"),
-            path("<int:plan_id>/import/<int:run_id>/confirm/", view(excel.import_confirm),
-                 name="plans_plan_import_confirm"),
-            path("<int:plan_id>/template.xlsx", view(excel.template_download), name="plans_plan_template"),
-            path("<int:plan_id>/export.xlsx", view(excel.export_download), name="plans_plan_export"),
-        ] + super().get_urls()
 
 
 @admin.register(Pillar)

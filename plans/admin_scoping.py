@@ -52,3 +52,14 @@ class MunicipalityScopedAdmin(admin.ModelAdmin):
         if not allowed or obj is None:
             return allowed
         return can_change(request.user, obj)
+
+
+def extend_registered_admin(model, *mixins: type, **attrs) -> type[admin.ModelAdmin]:
+    """Let a higher app add to a lower app's ModelAdmin (an inline, export buttons, extra URLs) without the
+    lower app importing it: the admin registered for `model` is replaced by a subclass with `mixins` in front
+    and `attrs` set. Apps later in INSTALLED_APPS extend what earlier ones registered."""
+    current = type(admin.site.get_model_admin(model))
+    extended = type(current.__name__, (*mixins, current), {"__module__": current.__module__, **attrs})
+    admin.site.unregister(model)
+    admin.site.register(model, extended)
+    return extended

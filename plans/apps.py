@@ -26,7 +26,6 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(sync_role_groups, dispatch_uid="plans.sync_role_groups")
-        from .audit import connect_signals  # issue 7: audit log receivers
-        from .dashboard import cache  # noqa: F401  (issue 5: dashboard cache invalidation on writes)
+        from .audit import connect_signals
 
         connect_signals()

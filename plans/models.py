@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .fiscal import format_fiscal_year
+from core.fiscal import format_fiscal_year
+
 from .validators import validate_municipality_code
 
 PREFECTURES = (
@@ -37,6 +38,10 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.pk
 
     @property
     def prefecture_code(self) -> str:
@@ -75,6 +80,10 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.municipality_id
 
     def clean(self) -> None:
         if self.parent_id and self.parent.municipality_id != self.municipality_id:
@@ -190,6 +199,10 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.municipality_id
+
     @property
     def period_label(self) -> str:
         return f"{format_fiscal_year(self.start_fy)}〜{format_fiscal_year(self.end_fy)}"
@@ -218,6 +231,10 @@ class Pillar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.plan.municipality_id
+
 
 class Membership(models.Model):
     """Ties a user to a municipality and the departments they work for.
@@ -242,6 +259,10 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.municipality}"
+
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.municipality_id
 
 
 class ImportRun(models.Model):
@@ -269,6 +290,10 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def owning_municipality_id(self) -> int:
+        """The municipality this object belongs to (plans.permissions asks every object this)."""
+        return self.plan.municipality_id
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,7 @@
 """The one place that answers "may this user see / change this object?".
 
-Every view, form, API endpoint and admin page asks here. Rules (DESIGN.md §1):
+Every view, form, API endpoint and admin page asks here; the objects say whom they belong to
+(`owning_municipality_id()`, `owner_department_ids()` on each model). Rules (docs/roles-and-permissions.md):
 - superusers: everything;
 - admin (DX推進本部事務局): everything in their own municipality;
 - staff: read their municipality; change measures, milestones, KPI values and progress of the
@@ -77,41 +78,17 @@ def forget_access(user: User) -> None:
 
 
 def municipality_id_of(obj: Any) -> int | None:
-    """The municipality an object belongs to, from ids already on the object where possible."""
-    from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate
-    from milestones.models import Milestone
-
-    from .models import Department, ImportRun, Membership, Municipality, Pillar, Plan
-
-    if isinstance(obj, Municipality):
-        return obj.pk
-    if isinstance(obj, (Department, Plan, Membership)):
-        return obj.municipality_id
-    if isinstance(obj, (Pillar, Measure, Milestone, Indicator, ImportRun)):
-        return obj.plan.municipality_id
-    if isinstance(obj, IndicatorValue):
-        return obj.indicator.plan.municipality_id
-    if isinstance(obj, ProgressUpdate):
-        return obj.measure.plan.municipality_id
-    raise TypeError(f"No municipality rule for {type(obj).__name__}")
+    """The municipality an object belongs to: every tenant-owned model answers `owning_municipality_id()`."""
+    method = getattr(obj, "owning_municipality_id", None)
+    if method is None:
+        raise TypeError(f"No municipality rule for {type(obj).__name__}")
+    return method()
 
 
 def owner_department_ids(obj: Any) -> set[int]:
-    """The departments whose staff may change an object."""
-    from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate
-    from milestones.models import Milestone
-
-    if isinstance(obj, Milestone):
-        return {obj.owner_department_id, obj.measure.owner_department_id}
-    if isinstance(obj, Measure):
-        return {obj.owner_department_id}
-    if isinstance(obj, Indicator):
-        return {obj.measure.owner_department_id}
-    if isinstance(obj, IndicatorValue):
-        return {obj.indicator.measure.owner_department_id}
-    if isinstance(obj, ProgressUpdate):
-        return {obj.measure.owner_department_id}
-    return set()
+    """The departments whose staff may change an object (none for objects no department owns)."""
+    method = getattr(obj, "owner_department_ids", None)
+    return set(method()) if method is not None else set()
 
 
 def can_view(user: User | AnonymousUser, obj: Any) -> bool:

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from plans.dashboard.selectors import Filters, plan_overview
+from dashboard.selectors import Filters, plan_overview
 
 from .factories import IndicatorFactory, IndicatorValueFactory, ProgressUpdateFactory
 

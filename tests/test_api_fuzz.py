@@ -7,7 +7,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from plans.demo import seed_demo
+from devdata.demo import seed_demo
 
 from .factories import ensure_national_framework
 

@@ -15,10 +15,10 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.formulas import safe_cell
+from dashboard.selectors import Filters, milestone_list, plan_overview, plan_timeline
 from measures.models import Indicator, WorkStatus
 from measures.progress import Health
-from plans.dashboard.exports import safe_cell
-from plans.dashboard.selectors import Filters, milestone_list, plan_overview, plan_timeline
 
 from .factories import (
     DepartmentFactory,

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import caches
 
-from plans.demo import seed_demo
+from devdata.demo import seed_demo
+from devdata.scale import SCALE_PLAN_CODE, generate
 from plans.models import Plan
-from plans.scale import SCALE_PLAN_CODE, generate
 
 from .factories import make_user
 

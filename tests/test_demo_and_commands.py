@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from devdata.scale import scale_municipality_codes
 from measures.models import IndicatorValue, Measure, ProgressUpdate
 from milestones.models import Milestone
 from plans.models import Department, Municipality, NationalItem, Plan
-from plans.scale import scale_municipality_codes
 from plans.validators import validate_municipality_code
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from plans.fiscal import (
+from core.fiscal import (
     JapaneseDateError,
     fiscal_quarter,
     fiscal_year,

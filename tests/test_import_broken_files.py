@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from plans.importing import services
-from plans.importing.reading import OLE_SIGNATURE
+from importing import services
+from importing.reading import OLE_SIGNATURE
 from plans.models import ImportRun
 
 from .import_workbooks import csv_bytes, database_fingerprint, realistic_sheets, xlsx

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
+from importing import parsing, services
+from importing.reading import read_file
 from measures.models import Measure
 from milestones.models import Milestone
-from plans.importing import parsing, services
-from plans.importing.reading import read_file
 
 from .import_workbooks import MEASURE_HEADERS, MILESTONE_HEADERS, csv_bytes, realistic_sheets, xlsx
 

@@ -7,10 +7,10 @@ import io
 
 from openpyxl import load_workbook
 
+from devdata.demo import seed_demo
+from importing import services
 from measures.models import Measure
 from milestones.models import Milestone
-from plans.demo import seed_demo
-from plans.importing import services
 from plans.models import Plan
 
 from .factories import IndicatorFactory, MeasureFactory, MilestoneFactory

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from importing import services
 from measures.models import Indicator, IndicatorValue, Measure
 from milestones.models import Milestone
-from plans.importing import services
 from plans.models import Department, ImportRun, Pillar
 
 from .import_workbooks import realistic_sheets, xlsx

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from dashboard.compare import compare_municipalities
+from dashboard.selectors import Filters, plan_overview
 from measures.models import MeasureRollup, WorkStatus
 from measures.progress import Health
 from measures.rollup import inconsistent_rows, refresh_rollup
-from plans.dashboard.compare import compare_municipalities
-from plans.dashboard.selectors import Filters, plan_overview
 
 from .factories import MeasureFactory, MilestoneFactory, ProgressUpdateFactory, national_item
 

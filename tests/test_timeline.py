@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from measures.selectors import measure_timeline, milestone_timeline
+from milestones.timeline import measure_timeline, milestone_timeline
 from measures.services import indicator_record_value, measure_report_progress
 from milestones.services import milestone_update
 from plans.models import ImportRun

@@ -75,7 +75,7 @@ def test_home_shows_only_the_users_municipality(client, cast):
 def test_admin_shows_the_demo_plan_with_all_eleven_items(client, settings):
     from django.contrib.auth.models import User
 
-    from plans.demo import seed_demo
+    from devdata.demo import seed_demo
 
     seed_demo()
     client.force_login(User.objects.get(username="admin"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plans.demo import DEMO_PASSWORD, seed_demo
+from devdata.demo import DEMO_PASSWORD, seed_demo
 from tests.services import require
 
 from .conftest import login

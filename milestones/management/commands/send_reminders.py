@@ -8,8 +8,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.fiscal import format_wareki
 from milestones.reminders import describe_digest, run_reminders
-from plans.fiscal import format_wareki
 
 
 class Command(BaseCommand):

@@ -1,0 +1,119 @@
+"""Comparison across municipalities on the national items (prefecture / national viewers).
+
+Reads the per-(measure, item) roll-up (measures.MeasureRollup), grouped by (plan, item) in ONE SQL
+statement without a join; progress uses the rule of measures/progress.py (done ÷ non-cancelled
+milestones, a measure without milestones weighing 1 with its latest %), "late" counts the measures with an
+overdue milestone (health 遅延)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from plans.models import PREFECTURES, FrameworkEdition, Municipality, NationalItem, Plan
+
+
+@dataclass
+class Cell:
+    num: float = 0.0
+    den: int = 0
+    measures: int = 0
+    late: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(self.num / self.den * 100) if self.den else None
+
+    def add(self, other: Cell) -> None:
+        self.num += other.num
+        self.den += other.den
+        self.measures += other.measures
+        self.late += other.late
+
+
+@dataclass
+class CompareRow:
+    key: str  # prefecture code or municipality code
+    label: str
+    plan_code: str = ""
+    municipalities: int = 0
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    items: list[NationalItem]
+    rows: list[CompareRow]
+    level: str  # "prefecture" (one row per prefecture) or "municipality"
+    prefecture: str | None
+    municipality_count: int
+
+
+_SQL = """
+SELECT r.plan_id, r.item_id,
+       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_done * 1.0
+                WHEN r.latest_percent IS NULL THEN 0.0
+                WHEN r.latest_percent > 100 THEN 1.0 ELSE r.latest_percent / 100.0 END),
+       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_total ELSE 1 END),
+       COUNT(*),
+       SUM(CASE WHEN r.first_open_due < %s THEN 1 ELSE 0 END)
+FROM measures_measurerollup r
+WHERE r.item_id IN ({items}) {plans}
+GROUP BY r.plan_id, r.item_id
+"""
+
+
+def visible_municipalities_q(*, municipality_id: int | None, compare_scope: str, is_superuser: bool) -> dict:
+    """The filter of can_compare_municipality as queryset kwargs (the same rule, in SQL)."""
+    if is_superuser or compare_scope == "national":
+        return {}
+    if compare_scope:
+        return {"code__startswith": compare_scope}
+    return {"pk": municipality_id if municipality_id is not None else -1}
+
+
+def compare_municipalities(*, municipality_filter: dict, today: dt.date, prefecture: str | None = None,
+                           edition: FrameworkEdition | None = None) -> Comparison:
+    """Rows per prefecture (national viewers, no prefecture chosen) or per municipality. 3–4 queries."""
+    edition = edition or FrameworkEdition.objects.get(is_default=True)
+    items = list(NationalItem.objects.filter(edition=edition).order_by("number"))
+    munis = Municipality.objects.filter(**municipality_filter)
+    if prefecture:
+        munis = munis.filter(code__startswith=prefecture)
+    plans = list(Plan.objects.filter(municipality__in=munis, status=Plan.Status.APPROVED)
+                 .order_by("municipality__code", "-start_fy", "-id")
+                 .values_list("id", "code", "municipality_id", "municipality__code", "municipality__name"))
+    current: dict[int, tuple] = {}
+    for plan in plans:  # the newest approved plan of each municipality
+        current.setdefault(plan[2], plan)
+    plan_ids = {p[0] for p in current.values()}
+    item_index = {i.id: n for n, i in enumerate(items)}
+    if not plan_ids or not items:
+        per_plan: dict[int, list[Cell]] = {}
+    else:
+        per_plan = defaultdict(lambda: [Cell() for _ in items])
+        all_plans = len(plan_ids) == Plan.objects.filter(status=Plan.Status.APPROVED).count() and not prefecture \
+            and not municipality_filter
+        plan_sql = "" if all_plans else "AND r.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
+        sql = _SQL.format(items=", ".join(str(int(i)) for i in item_index), plans=plan_sql)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [today])
+            for plan_id, item_id, num, den, measures, late in cursor.fetchall():
+                if plan_id in plan_ids:
+                    per_plan[plan_id][item_index[item_id]] = Cell(float(num or 0), int(den or 0), int(measures),
+                                                                  int(late or 0))
+    level = "municipality" if (prefecture or len(current) <= 60) else "prefecture"
+    rows: dict[str, CompareRow] = {}
+    for _muni_id, (plan_id, plan_code, _m, code, name) in sorted(current.items(), key=lambda kv: kv[1][3]):
+        cells = per_plan.get(plan_id) or [Cell() for _ in items]
+        key, label = (code, name) if level == "municipality" else (code[:2], PREFECTURES[int(code[:2]) - 1])
+        row = rows.setdefault(key, CompareRow(key=key, label=label, plan_code=plan_code if level == "municipality"
+                                              else "", cells=[Cell() for _ in items]))
+        row.municipalities += 1
+        for target, cell in zip(row.cells, cells, strict=True):
+            target.add(cell)
+    return Comparison(items=items, rows=list(rows.values()), level=level, prefecture=prefecture,
+                      municipality_count=len(current))

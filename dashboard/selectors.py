@@ -1,0 +1,432 @@
+"""Read models of the council dashboard (DESIGN.md §6). The numbers come from measures/progress.py, the one
+definition of progress; this module only counts them in SQL and groups them, in a fixed number of queries
+whatever the plan's size (pinned in tests/test_dashboard_queries.py).
+
+Filters (all optional, all in the URL): fiscal year (measures whose period covers it; milestones due in it on
+the timeline), owner department, national item, health. Every count the overview shows is the length of a
+drill-down list built from the same rows (`measure_rows` / `milestone_list`), so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
+from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
+from measures.progress import (
+    DUE_SOON_DAYS,
+    GRADE_RULE,
+    OPEN,
+    Health,
+    ShowsProgress,
+    annotate_measure_progress,
+    assess_kpi,
+    group_health,
+    group_ratio,
+    health_of_annotated,
+    measure_weight,
+    ratio_of_annotated,
+)
+from milestones.models import Milestone
+from plans.models import Department, NationalItem, Pillar, Plan
+
+HEALTH_KEYS = (Health.LATE, Health.WARNING, Health.NOT_STARTED, Health.ON_TRACK, Health.DONE)
+MILESTONE_STATES = ("all", "done", "open", "overdue", "due_soon", "cancelled")
+OVERVIEW_LIST_LIMIT = 15  # rows of the overdue / due-soon lists on the overview; the drill-down has them all
+KPI_CARD_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Filters:
+    fy: int | None = None
+    department: int | None = None
+    item: int | None = None  # national item number (1–11 in 第1.0版)
+    health: str | None = None
+    pillar: int | None = None  # 0: measures without a pillar
+    measure: int | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return any(v is not None for v in (self.fy, self.department, self.item, self.health, self.pillar,
+                                           self.measure))
+
+    def as_query(self, **extra) -> dict[str, str]:
+        """The filter as URL parameters (for links that keep the current filter)."""
+        q = {"fy": self.fy, "dept": self.department, "item": self.item, "health": self.health,
+             "pillar": self.pillar, "measure": self.measure}
+        q.update(extra)
+        return {k: str(v) for k, v in q.items() if v not in (None, "")}
+
+
+@dataclass
+class MeasureRow(ShowsProgress):
+    id: int
+    code: str
+    title: str
+    department_id: int
+    department: str
+    pillar_id: int | None
+    item_numbers: list[int]
+    ms_total: int
+    ms_done: int
+    ms_overdue: int
+    ratio: float
+    weight: int
+    health: str
+    latest_percent: int | None
+    kpi_behind: bool = False
+
+
+@dataclass
+class GroupRow(ShowsProgress):
+    key: int | None
+    label: str
+    number: int | None = None  # national item number
+    group: str = ""
+    measures: int = 0
+    ratio: float | None = None
+    health: str | None = None
+    ms_total: int = 0
+    ms_done: int = 0
+    ms_overdue: int = 0
+    by_health: dict[str, int] = field(default_factory=dict)
+
+
+    @property
+    def health_counts(self) -> list[tuple[str, str, int]]:
+        return [(h, Health.label(h), self.by_health.get(h, 0)) for h in HEALTH_KEYS]
+
+
+@dataclass
+class KpiCard:
+    id: int
+    name: str
+    unit: str
+    measure_id: int
+    measure_code: str
+    direction: str
+    baseline: Decimal | None
+    target: Decimal | None
+    target_fy: int | None
+    series: list[tuple[dt.date, Decimal]]
+    latest: Decimal | None
+    grade: str | None
+    achievement: float | None
+    behind: bool
+
+    @property
+    def achievement_percent(self) -> int | None:
+        return None if self.achievement is None else round(self.achievement * 100)
+
+
+@dataclass
+class Overview:
+    plan: Plan
+    today: dt.date
+    filters: Filters
+    items: list[GroupRow]
+    departments: list[GroupRow]
+    pillars: list[GroupRow]
+    total: GroupRow
+    overdue: list[Milestone]
+    overdue_count: int
+    due_soon: list[Milestone]
+    due_soon_count: int
+    kpis: list[KpiCard]
+    kpi_count: int
+    grade_counts: list[tuple[str, int]]
+    grade_rule: str
+    fiscal_years: list[int]
+    department_choices: list[tuple[int, str]]
+    item_choices: list[tuple[int, str]]
+
+
+# --- measures -----------------------------------------------------------------------------------
+
+
+def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
+    qs = Measure.objects.filter(plan=plan)
+    if filters.fy:
+        qs = qs.filter(Q(start_fy__isnull=True) | Q(start_fy__lte=filters.fy),
+                       Q(end_fy__isnull=True) | Q(end_fy__gte=filters.fy))
+    if filters.department:
+        qs = qs.filter(owner_department_id=filters.department)
+    if filters.item:
+        qs = qs.filter(national_items__edition_id=plan.edition_id, national_items__number=filters.item)
+    if filters.pillar is not None:
+        qs = qs.filter(pillar_id=filters.pillar) if filters.pillar else qs.filter(pillar__isnull=True)
+    if filters.measure:
+        qs = qs.filter(pk=filters.measure)
+    return qs
+
+
+def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
+    """KPI cards for the plan's indicators (2 queries: indicators, current values)."""
+    indicators = list(Indicator.objects.filter(plan=plan).select_related("measure")
+                      .only("id", "name", "unit", "direction", "baseline_value", "baseline_date", "target_value",
+                            "target_fy", "measure_id", "measure__code", "sort_order", "code")
+                      .order_by("measure__sort_order", "measure__code", "sort_order", "code"))
+    if measure_ids is not None:
+        indicators = [i for i in indicators if i.measure_id in measure_ids]
+    series: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    for ind_id, as_of, value in (IndicatorValue.objects.filter(indicator__plan=plan, is_current=True)
+                                 .order_by("indicator_id", "as_of").values_list("indicator_id", "as_of", "value")):
+        series[ind_id].append((as_of, value))
+    cards = []
+    for ind in indicators:
+        points = series.get(ind.id, [])
+        latest_date, latest = points[-1] if points else (None, None)
+        a = assess_kpi(baseline=ind.baseline_value, baseline_date=ind.baseline_date, target=ind.target_value,
+                       target_fy=ind.target_fy, direction=ind.direction, actual=latest, actual_date=latest_date)
+        cards.append(KpiCard(id=ind.id, name=ind.name, unit=ind.unit, measure_id=ind.measure_id,
+                             measure_code=ind.measure.code, direction=ind.direction, baseline=ind.baseline_value,
+                             target=ind.target_value, target_fy=ind.target_fy, series=points, latest=latest,
+                             grade=a.grade, achievement=a.achievement, behind=a.behind))
+    return cards
+
+
+def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None = None) -> list[KpiCard]:
+    """The KPIs of the measures that pass the filters (drill-down of the grade counts)."""
+    cards = _kpis(plan=plan, measure_ids=None)
+    ids = {r.id for r in measure_rows(plan=plan, filters=filters, today=today, kpis=cards)}
+    cards = [k for k in cards if k.measure_id in ids]
+    if grade:
+        cards = [k for k in cards if (k.grade or "-") == grade]
+    return cards
+
+
+def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
+                 kpis: list[KpiCard] | None = None) -> list[MeasureRow]:
+    """Every measure of the plan that passes the filters, with its progress and health (4–5 queries)."""
+    qs = annotate_measure_progress(
+        _measure_queryset(plan=plan, filters=filters).select_related("owner_department")
+        .only("id", "code", "title", "owner_department_id", "owner_department__name", "pillar_id", "sort_order"),
+        today=today,
+    ).order_by("sort_order", "code")
+    measures = list(qs)
+    ids = {m.id for m in measures}
+    items: dict[int, list[int]] = defaultdict(list)
+    for measure_id, number in (Measure.national_items.through.objects
+                               .filter(measure__plan=plan, nationalitem__edition_id=plan.edition_id)
+                               .order_by("nationalitem__number")
+                               .values_list("measure_id", "nationalitem__number")):
+        if measure_id in ids:
+            items[measure_id].append(number)
+    if kpis is None:
+        kpis = _kpis(plan=plan, measure_ids=ids)
+    behind = {k.measure_id for k in kpis if k.behind}
+    rows = []
+    for m in measures:
+        health = health_of_annotated(m, kpi_behind=m.id in behind)
+        if filters.health and health != filters.health:
+            continue
+        rows.append(MeasureRow(
+            id=m.id, code=m.code, title=m.title, department_id=m.owner_department_id,
+            department=m.owner_department.name, pillar_id=m.pillar_id, item_numbers=items.get(m.id, []),
+            ms_total=m.ms_total, ms_done=m.ms_done, ms_overdue=m.ms_overdue, ratio=ratio_of_annotated(m),
+            weight=measure_weight(m.ms_total), health=health, latest_percent=m.latest_percent,
+            kpi_behind=m.id in behind))
+    return rows
+
+
+def _group(rows: list[MeasureRow], row: GroupRow) -> GroupRow:
+    row.measures = len(rows)
+    row.ratio = group_ratio((r.ratio, r.weight) for r in rows)
+    row.health = group_health(r.health for r in rows)
+    row.ms_total = sum(r.ms_total for r in rows)
+    row.ms_done = sum(r.ms_done for r in rows)
+    row.ms_overdue = sum(r.ms_overdue for r in rows)
+    row.by_health = dict(Counter(r.health for r in rows))
+    return row
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def _milestone_queryset(*, plan: Plan, filters: Filters, measure_ids: list[int] | None, state: str,
+                        today: dt.date) -> QuerySet:
+    qs = Milestone.objects.filter(plan=plan)
+    if measure_ids is not None:
+        qs = qs.filter(measure_id__in=measure_ids)
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    state_q = {
+        "all": ~Q(status=WorkStatus.CANCELLED),
+        "done": Q(status=WorkStatus.DONE),
+        "open": Q(status__in=OPEN),
+        "overdue": Q(status__in=OPEN, due_date__lt=today),
+        "due_soon": Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon),
+        "cancelled": Q(status=WorkStatus.CANCELLED),
+    }[state]
+    return qs.filter(state_q)
+
+
+def _measure_ids_or_none(*, plan: Plan, filters: Filters, today: dt.date) -> list[int] | None:
+    """None when no filter narrows the measures (then no IN list is needed)."""
+    if not filters.narrowed:
+        return None
+    return [r.id for r in measure_rows(plan=plan, filters=filters, today=today)]
+
+
+def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
+                   measure_ids: list[int] | None = None, limit: int | None = None) -> QuerySet:
+    """The milestones a number counts (drill-down), most urgent first, with who owns them."""
+    if measure_ids is None:
+        measure_ids = _measure_ids_or_none(plan=plan, filters=filters, today=today)
+    qs = (_milestone_queryset(plan=plan, filters=filters, measure_ids=measure_ids, state=state, today=today)
+          .select_related("measure", "owner_department").order_by("due_date", "code"))
+    return qs[:limit] if limit else qs
+
+
+# --- overview -----------------------------------------------------------------------------------
+
+
+def plan_overview(*, plan: Plan, filters: Filters, today: dt.date) -> Overview:
+    """Everything the overview shows (about 12 queries, the same for 10 or 10,000 measures)."""
+    measure_ids_all = None
+    kpis_all = _kpis(plan=plan, measure_ids=None)  # 2 queries
+    rows = measure_rows(plan=plan, filters=filters, today=today, kpis=kpis_all)  # 2 queries
+    measure_ids_all = [r.id for r in rows] if filters.narrowed else None
+    shown_ids = {r.id for r in rows}
+    kpis = [k for k in kpis_all if k.measure_id in shown_ids]
+
+    national = list(NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number"))  # 1
+    departments = list(Department.objects.filter(municipality_id=plan.municipality_id)
+                       .order_by("sort_order", "code").only("id", "name", "code", "sort_order"))  # 1
+    pillars = list(Pillar.objects.filter(plan=plan).order_by("sort_order", "code"))  # 1
+
+    by_item: dict[int, list[MeasureRow]] = defaultdict(list)
+    by_dept: dict[int, list[MeasureRow]] = defaultdict(list)
+    by_pillar: dict[int | None, list[MeasureRow]] = defaultdict(list)
+    for r in rows:
+        for n in r.item_numbers:
+            by_item[n].append(r)
+        by_dept[r.department_id].append(r)
+        by_pillar[r.pillar_id].append(r)
+
+    items = [_group(by_item.get(i.number, []), GroupRow(key=i.number, number=i.number, label=i.name,
+                                                        group=i.group)) for i in national
+             if not filters.item or i.number == filters.item]
+    dept_rows = [_group(by_dept[d.id], GroupRow(key=d.id, label=d.name)) for d in departments if d.id in by_dept]
+    pillar_rows = [_group(by_pillar[p.id], GroupRow(key=p.id, label=p.name)) for p in pillars if p.id in by_pillar]
+    if by_pillar.get(None):
+        pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
+
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    base = Milestone.objects.filter(plan=plan)
+    if measure_ids_all is not None:
+        base = base.filter(measure_id__in=measure_ids_all)
+    counts = base.aggregate(  # 1
+        overdue=Count("id", filter=Q(status__in=OPEN, due_date__lt=today)),
+        due_soon=Count("id", filter=Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon)),
+    )
+    overdue = list(milestone_list(plan=plan, filters=filters, state="overdue", today=today,  # 1
+                                  measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT))
+    due_soon = list(milestone_list(plan=plan, filters=filters, state="due_soon", today=today,  # 1
+                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT))
+
+    grades = Counter(k.grade or "-" for k in kpis)
+    # The cards: the KPIs furthest behind first (D before A, then lowest achievement).
+    order = {"D": 0, "C": 1, "B": 2, "A": 3, None: 4}
+    cards = sorted(kpis, key=lambda k: (order[k.grade], k.achievement if k.achievement is not None else 9))
+
+    fys = fiscal_years_of(plan=plan)
+    return Overview(
+        plan=plan, today=today, filters=filters, items=items, departments=dept_rows, pillars=pillar_rows,
+        total=_group(rows, GroupRow(key=None, label=str(_total_label()))),
+        overdue=overdue, overdue_count=counts["overdue"], due_soon=due_soon, due_soon_count=counts["due_soon"],
+        kpis=cards[:KPI_CARD_LIMIT], kpi_count=len(kpis),
+        grade_counts=[(g, grades.get(g, 0)) for g in ("A", "B", "C", "D", "-")],
+        grade_rule=str(GRADE_RULE), fiscal_years=fys,
+        department_choices=[(d.id, d.name) for d in departments],
+        item_choices=[(i.number, f"{i.number}. {i.short_name or i.name}") for i in national],
+    )
+
+
+def filter_choices(*, plan: Plan) -> dict:
+    """The choices of the filter form (2 queries)."""
+    departments = Department.objects.filter(municipality_id=plan.municipality_id).order_by("sort_order", "code")
+    items = NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number")
+    return {"fiscal_years": fiscal_years_of(plan=plan),
+            "department_choices": list(departments.values_list("id", "name")),
+            "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items]}
+
+
+def fiscal_years_of(*, plan: Plan) -> list[int]:
+    return list(range(plan.start_fy, plan.end_fy + 1))
+
+
+def _no_pillar_label():
+    return _("（柱の指定なし）")
+
+
+def _total_label():
+    return _("計画全体")
+
+
+# --- timeline (工程表) --------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineMeasure:
+    id: int
+    code: str
+    title: str
+    department: str
+    health: str
+    milestones: list[dict]
+    cells: list[list[dict]] = field(default_factory=list)  # milestones per (fiscal year, quarter) column
+
+    @property
+    def health_label(self) -> str:
+        return Health.label(self.health)
+
+
+@dataclass
+class Timeline:
+    plan: Plan
+    today: dt.date
+    columns: list[tuple[int, int]]  # (fiscal year, quarter)
+    today_column: int | None
+    measures: list[TimelineMeasure]
+    milestone_count: int
+
+
+def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date) -> Timeline:
+    """Milestones by fiscal year and quarter, grouped by measure (fixed queries: measure rows + 1)."""
+    rows = measure_rows(plan=plan, filters=filters, today=today)
+    fys = [filters.fy] if filters.fy else fiscal_years_of(plan=plan)
+    columns = [(fy, q) for fy in fys for q in (1, 2, 3, 4)]
+    index = {c: i for i, c in enumerate(columns)}
+    ms = Milestone.objects.filter(plan=plan).exclude(status=WorkStatus.CANCELLED)
+    if filters.fy:
+        start, end = fiscal_year_bounds(filters.fy)
+        ms = ms.filter(due_date__gte=start, due_date__lte=end)
+    if filters.narrowed:
+        ms = ms.filter(measure_id__in=[r.id for r in rows])
+    by_measure: dict[int, list[dict]] = defaultdict(list)
+    count = 0
+    for m in ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status"):
+        col = index.get((fiscal_year(m["due_date"]), fiscal_quarter(m["due_date"])))
+        m["column"] = col
+        m["overdue"] = m["status"] in OPEN and m["due_date"] < today
+        m["status_label"] = str(WorkStatus(m["status"]).label)
+        by_measure[m["measure_id"]].append(m)
+        count += 1
+    measures = []
+    for r in rows:
+        mine = by_measure.get(r.id, [])
+        cells: list[list[dict]] = [[] for _ in columns]
+        for m in mine:
+            if m["column"] is not None:
+                cells[m["column"]].append(m)
+        measures.append(TimelineMeasure(id=r.id, code=r.code, title=r.title, department=r.department,
+                                        health=r.health, milestones=mine, cells=cells))
+    return Timeline(plan=plan, today=today, columns=columns,
+                    today_column=index.get((fiscal_year(today), fiscal_quarter(today))), measures=measures,
+                    milestone_count=count)

@@ -1,0 +1,302 @@
+"""Council dashboards (issue 5): overview, drill-down lists, timeline, comparison, exports. Read-only: every
+view is GET-only (POST → 405), whoever asks. Numbers come from selectors; views only choose the plan and
+parse the filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from measures.progress import GRADE_RULE, Health
+from plans.models import Plan
+from plans.permissions import Access, access_for
+
+from . import charts, exports
+from .cache import cached_html
+from .compare import compare_municipalities, visible_municipalities_q
+from .selectors import (
+    HEALTH_KEYS,
+    MILESTONE_STATES,
+    Filters,
+    filter_choices,
+    kpi_cards,
+    measure_rows,
+    milestone_list,
+    plan_overview,
+    plan_timeline,
+)
+from .timeline_html import timeline_cells
+
+STATE_LABELS = {
+    "all": gettext_lazy("すべて（中止を除く）"), "done": gettext_lazy("完了"), "open": gettext_lazy("未完了"),
+    "overdue": gettext_lazy("期限超過"), "due_soon": gettext_lazy("30日以内に期限"),
+    "cancelled": gettext_lazy("中止"),
+}
+
+
+@dataclass
+class Context:
+    access: Access
+    public: bool  # an anonymous visitor in public mode: approved plans only, no internal comments, no names
+    plan: Plan | None
+    filters: Filters
+    errors: list[str]
+    today: dt.date
+
+    def query(self, **extra) -> str:
+        params = self.filters.as_query(**extra)
+        if self.plan is not None:
+            params = {"plan": self.plan.code, **params}
+            if self.public or self.access.is_superuser:
+                params = {"muni": self.plan.municipality.code, **params}
+        return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _int(request: HttpRequest, name: str, label: str, errors: list[str], *, lo: int = 1, hi: int = 10**9
+         ) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError
+        return value
+    except ValueError:
+        errors.append(_("%(label)s の指定「%(value)s」は正しくないため、無視しました。") % {"label": label,
+                                                                                   "value": raw[:40]})
+        return None
+
+
+def _context(request: HttpRequest) -> Context:
+    """Who is asking, which plan they may see, and the filter. Raises 404/403 or returns a login redirect."""
+    access = access_for(request.user)
+    public = False
+    if not request.user.is_authenticated:
+        if not settings.PUBLIC_DASHBOARD:
+            raise _LoginRequired
+        public = True
+    elif access.role is None or (access.municipality_id is None and not access.is_superuser):
+        raise PermissionDenied
+    errors: list[str] = []
+    today = timezone.localdate()
+    plans = Plan.objects.select_related("municipality", "edition")
+    muni_code = request.GET.get("muni", "").strip()
+    if public:
+        plans = plans.filter(status=Plan.Status.APPROVED)
+        if muni_code:
+            plans = plans.filter(municipality__code=muni_code)
+    elif access.is_superuser:
+        if muni_code:
+            plans = plans.filter(municipality__code=muni_code)
+    else:
+        plans = plans.filter(municipality_id=access.municipality_id)
+    code = request.GET.get("plan", "").strip()
+    if code:
+        plan = plans.filter(code=code).order_by("municipality__code").first()
+        if plan is None:
+            raise Http404
+    else:
+        plan = plans.filter(status=Plan.Status.APPROVED).order_by("municipality__code", "-start_fy", "-id").first()
+        if plan is None and not public:
+            plan = plans.exclude(status=Plan.Status.ARCHIVED).order_by("-start_fy", "-id").first()
+    fy = _int(request, "fy", _("年度"), errors, lo=1900, hi=2200)
+    health = request.GET.get("health", "").strip() or None
+    if health and health not in HEALTH_KEYS:
+        errors.append(_("状況の指定「%(value)s」は正しくないため、無視しました。") % {"value": health[:40]})
+        health = None
+    filters = Filters(fy=fy, department=_int(request, "dept", _("部署"), errors),
+                      item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
+                      pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
+                      measure=_int(request, "measure", _("施策"), errors))
+    return Context(access=access, public=public, plan=plan, filters=filters, errors=errors, today=today)
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _guard(view):
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return require_GET(wrapped)
+
+
+def _base(ctx: Context, *, tab: str = "", filters_from=None, **extra) -> dict:
+    if filters_from is None and ctx.plan is not None and tab in ("overview", "timeline", "drill"):
+        filters_from = filter_choices(plan=ctx.plan)
+    return {"tab": tab, "show_filters": filters_from is not None, **(filters_from or {}),"ctx": ctx, "plan": ctx.plan, "filters": ctx.filters, "today": ctx.today, "public": ctx.public,
+            "query": ctx.query(), "health_choices": [(h, Health.label(h)) for h in HEALTH_KEYS],
+            "grade_rule": GRADE_RULE, "link_details": not ctx.public, **extra}
+
+
+@_guard
+def overview(request: HttpRequest) -> HttpResponse:
+    """The plan at a glance: the 11 national items, departments, pillars, late and due-soon lists, KPIs."""
+    ctx = _context(request)
+    if ctx.plan is None:
+        return render(request, "dashboard/no_plan.html", _base(ctx))
+
+    def body() -> str:
+        data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        chart = charts.progress_bars(
+            data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
+            desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
+        for card in data.kpis:
+            card.svg = charts.kpi_spark(card)
+        choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
+                   "item_choices": data.item_choices}
+        return render_to_string("dashboard/overview_body.html",
+                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart), request)
+
+    return render(request, "dashboard/overview.html",
+                  _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))
+
+
+@_guard
+def measures(request: HttpRequest) -> HttpResponse:
+    """Drill-down: the measures a number on the overview counts."""
+    ctx = _context(request)
+    if ctx.plan is None:
+        raise Http404
+    rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+    return render(request, "dashboard/measures.html", _base(ctx, tab="drill", rows=rows))
+
+
+@_guard
+def kpis(request: HttpRequest) -> HttpResponse:
+    """Drill-down: every KPI of the filtered measures, optionally one grade (A–D, "-" = not gradable)."""
+    ctx = _context(request)
+    if ctx.plan is None:
+        raise Http404
+    grade = request.GET.get("grade", "").strip()
+    cards = kpi_cards(plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None)
+    return render(request, "dashboard/kpis.html", _base(ctx, tab="drill", cards=cards, grade=grade))
+
+
+@_guard
+def milestones(request: HttpRequest) -> HttpResponse:
+    """Drill-down: the milestones a number counts (state: all / done / open / overdue / due_soon / cancelled)."""
+    ctx = _context(request)
+    if ctx.plan is None:
+        raise Http404
+    state = request.GET.get("state", "all")
+    if state not in MILESTONE_STATES:
+        ctx.errors.append(_("区分の指定「%(value)s」は正しくないため、すべてを表示します。") % {"value": state[:40]})
+        state = "all"
+    items = list(milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today))
+    return render(request, "dashboard/milestones.html",
+                  _base(ctx, tab="drill", milestones=items, state=state, state_query=ctx.query(state=state),
+                        state_choices=[(k, STATE_LABELS[k]) for k in MILESTONE_STATES]))
+
+
+@_guard
+def timeline(request: HttpRequest) -> HttpResponse:
+    """工程表: milestones by fiscal year and quarter, grouped by measure, today's quarter marked."""
+    ctx = _context(request)
+    if ctx.plan is None:
+        return render(request, "dashboard/no_plan.html", _base(ctx))
+
+    def body() -> str:
+        data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today)
+        timeline_cells(data, link=not ctx.public)
+        fys = sorted({fy for fy, _q in data.columns})
+        return render_to_string("dashboard/timeline_body.html", _base(ctx, tab="timeline", data=data, fys=fys),
+                                request)
+
+    return render(request, "dashboard/timeline.html",
+                  _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)))
+
+
+def _cache_parts(ctx: Context, view: str) -> tuple:
+    """Everything a cached body depends on besides the data version."""
+    return (view, ctx.plan.pk, ctx.plan.updated_at.isoformat(), ctx.filters, ctx.today.isoformat(), get_language(), ctx.public,
+            ctx.public or ctx.access.is_superuser)
+
+
+@_guard
+def compare(request: HttpRequest) -> HttpResponse:
+    """Comparison on the national items: a municipality sees itself, prefecture/national viewers see more."""
+    ctx = _context(request)
+    if ctx.public:
+        raise _LoginRequired
+    comparison = _comparison(request, ctx)
+    pref = f"pref={comparison.prefecture}" if comparison.prefecture else "all=1"
+    return render(request, "dashboard/compare.html",
+                  _base(ctx, tab="compare", comparison=comparison, compare_query=pref))
+
+
+def _comparison(request: HttpRequest, ctx: Context):
+    a = ctx.access
+    pref = request.GET.get("pref", "").strip()
+    if pref and not (len(pref) == 2 and pref.isdigit()):
+        ctx.errors.append(_("都道府県コードは2桁の数字で指定してください。"))
+        pref = ""
+    return compare_municipalities(
+        municipality_filter=visible_municipalities_q(municipality_id=a.municipality_id,
+                                                     compare_scope=a.compare_scope, is_superuser=a.is_superuser),
+        today=ctx.today, prefecture=pref or None, edition=ctx.plan.edition if ctx.plan else None)
+
+
+EXPORTABLE = ("items", "departments", "pillars", "overdue", "due_soon", "kpis", "measures", "milestones",
+              "timeline", "compare")
+
+
+@_guard
+def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """CSV / .xlsx of any dashboard table, with the page's filter."""
+    if table not in EXPORTABLE or fmt not in ("csv", "xlsx"):
+        raise Http404
+    ctx = _context(request)
+    if table == "compare":
+        if ctx.public:
+            raise _LoginRequired
+        t = exports.compare_table("compare", _("自治体間の比較"), _comparison(request, ctx))
+        return exports.export_response(t, fmt=fmt, as_of=ctx.today, request=request)
+    if ctx.plan is None:
+        raise Http404
+    plan, f, today = ctx.plan, ctx.filters, ctx.today
+    if table in ("items", "departments", "pillars", "kpis"):
+        data = plan_overview(plan=plan, filters=f, today=today)
+        if table == "items":
+            t = exports.group_table("items", _("国の取組事項ごとの進捗"), data.items, with_number=True)
+        elif table == "departments":
+            t = exports.group_table("departments", _("部署ごとの進捗"), data.departments)
+        elif table == "pillars":
+            t = exports.group_table("pillars", _("施策の柱ごとの進捗"), data.pillars)
+        else:
+            grade = request.GET.get("grade", "").strip() or None
+            t = exports.kpi_table("kpis", _("指標（KPI）"), kpi_cards(plan=plan, filters=f, today=today, grade=grade))
+    elif table in ("overdue", "due_soon"):
+        t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
+                                    else _("30日以内に期限のマイルストーン"),
+                                    milestone_list(plan=plan, filters=f, state=table, today=today))
+    elif table == "milestones":
+        state = request.GET.get("state", "all")
+        state = state if state in MILESTONE_STATES else "all"
+        t = exports.milestone_table("milestones", _("マイルストーン"),
+                                    milestone_list(plan=plan, filters=f, state=state, today=today))
+    elif table == "measures":
+        t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today))
+    else:
+        t = exports.timeline_table("timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today))
+    return exports.export_response(t, fmt=fmt, as_of=today, request=request)
+

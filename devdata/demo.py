@@ -1,0 +1,285 @@
+"""The demo municipality (fictional さくら台市) used by the embedded default, the docs and the tests.
+
+Due dates are relative to the day the seed runs, so the demo always has overdue, due-soon and future
+milestones. Everything is matched by code, so running the seed twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from core.fiscal import fiscal_year
+from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
+from milestones.models import Milestone
+from plans.models import Department, FrameworkEdition, Membership, Municipality, NationalItem, Pillar, Plan
+from plans.roles import Role
+
+DEMO_PASSWORD = "dxportal-demo"  # local demo only; seed_demo refuses to run with DEBUG off
+MUNICIPALITY_CODE = "139998"  # 13 (東京都) + 999, check digit 8: valid, and no real city has it
+PLAN_CODE = "dx-plan"
+
+# code, name, level, parent code, e-mail
+DEPARTMENTS = [
+    ("SOM", "総務部", "bu", None, ""),
+    ("SOM-SOMU", "総務課", "ka", "SOM", "somu@sakuradai.example.jp"),
+    ("SOM-JOHO", "情報政策課", "ka", "SOM", "joho@sakuradai.example.jp"),
+    ("SOM-SHOKUIN", "職員課", "ka", "SOM", "shokuin@sakuradai.example.jp"),
+    ("KIK", "企画部", "bu", None, ""),
+    ("KIK-SEISAKU", "企画政策課", "ka", "KIK", "kikaku@sakuradai.example.jp"),
+    ("SHI", "市民部", "bu", None, ""),
+    ("SHI-SHIMIN", "市民課", "ka", "SHI", "shimin@sakuradai.example.jp"),
+    ("SHI-HOKEN", "保険年金課", "ka", "SHI", "hoken@sakuradai.example.jp"),
+    ("SHI-KAZEI", "課税課", "ka", "SHI", "kazei@sakuradai.example.jp"),
+    ("FUK", "福祉部", "bu", None, ""),
+    ("FUK-KOSODATE", "子育て支援課", "ka", "FUK", "kosodate@sakuradai.example.jp"),
+    ("FUK-KOREI", "高齢福祉課", "ka", "FUK", "korei@sakuradai.example.jp"),
+    ("SAN-SHINKO", "産業振興課", "ka", None, "sangyo@sakuradai.example.jp"),
+    ("KYO-GAKUMU", "教育委員会 学務課", "ka", None, "gakumu@sakuradai.example.jp"),
+]
+
+PILLARS = [
+    ("P1", "市民の利便性の向上（行かない・書かない・待たない窓口）"),
+    ("P2", "業務の効率化と働き方改革"),
+    ("P3", "安全なデジタル基盤とデジタル人材"),
+    ("P4", "誰一人取り残さない地域社会のデジタル化"),
+]
+
+
+@dataclass
+class DemoMilestone:
+    suffix: str
+    title: str
+    due_in_days: int
+    status: str
+    kind: str = Milestone.Kind.INTERIM
+
+
+@dataclass
+class DemoMeasure:
+    code: str
+    title: str
+    summary: str
+    items: tuple[int, ...]
+    department: str
+    pillar: str
+    milestones: tuple[DemoMilestone, ...]
+    percent: int
+    budget: int | None = None
+
+
+DONE, PROG, LATE, NOT = WorkStatus.DONE, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED, WorkStatus.NOT_STARTED
+GOAL = Milestone.Kind.GOAL
+
+MEASURES = [
+    DemoMeasure("M01", "基幹業務システムの標準化・共通化", "住民記録・税・福祉など20業務を標準準拠システムへ移行する。",
+                (1,), "SOM-JOHO", "P3", (
+                    DemoMilestone("1", "現行システムの業務フロー・データの棚卸し", -420, DONE),
+                    DemoMilestone("2", "標準仕様とのFit&Gap分析", -240, DONE),
+                    DemoMilestone("3", "移行計画の策定とベンダー選定", -30, LATE),
+                    DemoMilestone("4", "住民記録システムの移行", 5, PROG),
+                    DemoMilestone("5", "全20業務の標準準拠システム稼働", 130, NOT, GOAL),
+                ), 55, 480000),
+    DemoMeasure("M02", "マイナンバーカードの交付促進", "出張申請受付と休日交付窓口で交付率を高める。",
+                (2,), "SHI-SHIMIN", "P1", (
+                    DemoMilestone("1", "出張申請受付を全地区で実施", -300, DONE),
+                    DemoMilestone("2", "休日交付窓口の開設", -120, DONE),
+                    DemoMilestone("3", "交付率90%達成", 60, PROG, GOAL),
+                ), 80, 12000),
+    DemoMeasure("M03", "「書かない窓口」の導入", "転入・転出手続で申請書の記入を不要にする。",
+                (3, 9), "SHI-SHIMIN", "P1", (
+                    DemoMilestone("1", "窓口業務の現状調査", -200, DONE),
+                    DemoMilestone("2", "窓口支援システムの試行", 20, NOT),
+                    DemoMilestone("3", "本庁舎の全窓口で運用開始", 300, NOT, GOAL),
+                ), 30, 25000),
+    DemoMeasure("M04", "子育て・介護の手続のオンライン化", "マイナポータル（ぴったりサービス）から26手続を申請可能にする。",
+                (3,), "FUK-KOSODATE", "P1", (
+                    DemoMilestone("1", "対象手続の洗い出しと様式の見直し", -150, DONE),
+                    DemoMilestone("2", "児童手当など子育て15手続のオンライン化", -10, LATE),
+                    DemoMilestone("3", "介護11手続のオンライン化", 90, NOT, GOAL),
+                ), 45),
+    DemoMeasure("M05", "AI-OCR・RPAによる定型業務の自動化", "税・福祉の入力業務をAI-OCRとRPAで自動化する。",
+                (4,), "SOM-JOHO", "P2", (
+                    DemoMilestone("1", "自動化対象業務の選定", -180, DONE),
+                    DemoMilestone("2", "課税課で10業務の自動化", 7, PROG),
+                    DemoMilestone("3", "年間5,000時間の削減", 420, NOT, GOAL),
+                ), 40, 8000),
+    DemoMeasure("M06", "テレワーク環境の整備", "LGWAN接続系からも利用できるテレワーク端末を配備する。",
+                (5,), "SOM-SHOKUIN", "P2", (
+                    DemoMilestone("1", "テレワーク規程の制定", -250, DONE),
+                    DemoMilestone("2", "テレワーク端末200台の配備", -60, DONE),
+                    DemoMilestone("3", "全課でテレワークを試行", 150, PROG, GOAL),
+                ), 70),
+    DemoMeasure("M07", "情報セキュリティ対策の徹底", "セキュリティポリシーの改定と全職員研修、外部監査を行う。",
+                (6,), "SOM-JOHO", "P3", (
+                    DemoMilestone("1", "情報セキュリティポリシーの改定", -90, DONE),
+                    DemoMilestone("2", "全職員向け標的型メール訓練", 1, PROG),
+                    DemoMilestone("3", "外部監査の実施", 200, NOT, GOAL),
+                ), 50),
+    DemoMeasure("M08", "地域のデジタル化（スマート農業・キャッシュレス）", "商店街のキャッシュレス決済と農業のデータ活用を支援する。",
+                (7,), "SAN-SHINKO", "P4", (
+                    DemoMilestone("1", "商店街キャッシュレス導入補助の開始", -100, DONE),
+                    DemoMilestone("2", "スマート農業実証の開始", 45, NOT),
+                ), 35, 15000),
+    DemoMeasure("M09", "スマートフォン教室（デジタルデバイド対策）", "高齢者向けスマホ教室を地域センターで定期開催する。",
+                (8,), "FUK-KOREI", "P4", (
+                    DemoMilestone("1", "地域センター5か所で教室を開始", -80, DONE),
+                    DemoMilestone("2", "デジタル活用支援員の養成（20名）", 0, PROG),
+                    DemoMilestone("3", "受講者延べ1,000人", 260, NOT, GOAL),
+                ), 60, 3000),
+    DemoMeasure("M10", "書面・押印・対面の見直し（BPR）", "押印廃止と業務プロセスの再設計を全庁で進める。",
+                (9,), "SOM-SOMU", "P2", (
+                    DemoMilestone("1", "押印を求める手続の全件調査", -360, DONE),
+                    DemoMilestone("2", "規則改正による押印廃止", -45, LATE),
+                    DemoMilestone("3", "業務プロセス改善（BPR）10件", 180, NOT, GOAL),
+                ), 35),
+    DemoMeasure("M11", "オープンデータの公開", "推奨データセットを中心に市のデータを公開する。",
+                (10,), "KIK-SEISAKU", "P4", (
+                    DemoMilestone("1", "推奨データセット8種の公開", -20, DONE),
+                    DemoMilestone("2", "オープンデータカタログサイトの開設", 28, NOT),
+                ), 50),
+    DemoMeasure("M12", "官民データ活用推進計画の策定", "市町村官民データ活用推進計画をDX推進計画と一体で策定する。",
+                (11,), "KIK-SEISAKU", "P3", (
+                    DemoMilestone("1", "計画素案の作成", -60, DONE),
+                    DemoMilestone("2", "パブリックコメントの実施", 14, NOT),
+                    DemoMilestone("3", "計画の策定・公表", 75, NOT, GOAL),
+                ), 40),
+    DemoMeasure("M13", "GIGAスクール端末の更新と校務DX", "児童生徒端末の更新と校務支援システムのクラウド化を行う。",
+                (7, 6), "KYO-GAKUMU", "P3", (
+                    DemoMilestone("1", "端末更新計画の策定", -15, DONE),
+                    DemoMilestone("2", "校務支援システムのクラウド移行", 400, NOT, GOAL),
+                ), 20, 90000),
+    DemoMeasure("M14", "国民健康保険の手続のオンライン化", "資格取得・喪失の届出をオンライン化する。",
+                (3,), "SHI-HOKEN", "P1", (
+                    DemoMilestone("1", "オンライン申請様式の作成", 10, NOT),
+                    DemoMilestone("2", "オンライン受付の開始", 120, NOT, GOAL),
+                ), 10),
+    DemoMeasure("M15", "DX推進体制とデジタル人材の育成", "DX推進本部の運営と各課DXリーダーの育成を行う。",
+                (1, 4, 9), "SOM-JOHO", "P3", (
+                    DemoMilestone("1", "各課DXリーダーの任命", -330, DONE),
+                    DemoMilestone("2", "DXリーダー研修（年4回）", 40, PROG),
+                ), 65),
+]
+
+# measure code, indicator code, name, unit, direction, baseline, target, target FY offset, actuals (days ago, value)
+INDICATORS = [
+    ("M02", "K01", "マイナンバーカード交付率", "%", Indicator.Direction.HIGHER, "48.5", "90", 1,
+     [(700, "55.2"), (365, "71.8"), (30, "82.4")]),
+    ("M04", "K02", "オンライン化した手続数", "手続", Indicator.Direction.HIGHER, "0", "26", 1,
+     [(300, "4"), (120, "11"), (20, "15")]),
+    ("M05", "K03", "RPA等による削減時間（年間）", "時間", Indicator.Direction.HIGHER, "0", "5000", 2,
+     [(200, "600"), (40, "1450")]),
+    ("M10", "K04", "押印が必要な手続の数", "件", Indicator.Direction.LOWER, "1250", "50", 0,
+     [(300, "980"), (60, "410")]),
+    ("M09", "K05", "スマートフォン教室の受講者数（累計）", "人", Indicator.Direction.HIGHER, "0", "1000", 1,
+     [(80, "120"), (10, "390")]),
+    ("M11", "K06", "公開データセット数", "件", Indicator.Direction.HIGHER, "3", "40", 1, [(20, "21")]),
+    ("M06", "K07", "テレワーク実施職員の割合", "%", Indicator.Direction.HIGHER, "2", "30", 1, [(60, "18")]),
+]
+
+# username, role, department codes, display name, compare scope
+USERS = [
+    ("admin", Role.ADMIN, ["SOM-JOHO"], "情報政策課 DX推進担当（管理者）", ""),
+    ("staff", Role.STAFF, ["SOM-JOHO"], "情報政策課 職員", ""),
+    ("staff2", Role.STAFF, ["SHI-SHIMIN"], "市民課 職員", ""),
+    ("council", Role.COUNCIL, [], "議員（閲覧のみ）", ""),
+    ("viewer", Role.VIEWER, [], "東京都 閲覧者（都内比較）", "13"),
+]
+
+
+@transaction.atomic
+def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
+    """Create the demo city, plan and users. Run again, it changes nothing (so the run command can call it
+    every time without undoing what someone did in the demo); reset=True rewrites the demo plan's items."""
+    today = today or timezone.localdate()
+    municipality, _ = Municipality.objects.update_or_create(
+        code=MUNICIPALITY_CODE, defaults={"name": "さくら台市", "name_kana": "さくらだいし"}
+    )
+    existing = Plan.objects.filter(municipality=municipality, code=PLAN_CODE).first()
+    if existing is not None and not reset:
+        _seed_users(municipality, {d.code: d for d in municipality.departments.all()})
+        return existing
+    departments: dict[str, Department] = {}
+    for order, (code, name, level, parent, email) in enumerate(DEPARTMENTS):
+        departments[code], _ = Department.objects.update_or_create(
+            municipality=municipality, code=code,
+            defaults={"name": name, "level": level, "parent": departments.get(parent) if parent else None,
+                      "email": email, "sort_order": order},
+        )
+    edition = FrameworkEdition.objects.get(is_default=True)
+    items = {i.number: i for i in NationalItem.objects.filter(edition=edition)}
+    start_fy = fiscal_year(today) - 2
+    plan, _ = Plan.objects.update_or_create(
+        municipality=municipality, code=PLAN_CODE,
+        defaults={"title": "さくら台市DX推進計画", "start_fy": start_fy, "end_fy": start_fy + 4, "edition": edition,
+                  "status": Plan.Status.APPROVED,
+                  "vision": "「行かない・書かない・待たない」市役所へ。デジタルの力で、誰一人取り残さず、"
+                            "市民の時間と職員の力を本当に必要なサービスに振り向けます。"},
+    )
+    pillars = {}
+    for order, (code, name) in enumerate(PILLARS):
+        pillars[code], _ = Pillar.objects.update_or_create(plan=plan, code=code,
+                                                            defaults={"name": name, "sort_order": order})
+    users = _seed_users(municipality, departments)
+    for order, spec in enumerate(MEASURES):
+        measure, _ = Measure.objects.update_or_create(
+            plan=plan, code=spec.code,
+            defaults={"title": spec.title, "summary": spec.summary, "owner_department": departments[spec.department],
+                      "pillar": pillars[spec.pillar], "start_fy": start_fy, "end_fy": start_fy + 4,
+                      "budget_thousand_yen": spec.budget, "sort_order": order},
+        )
+        measure.national_items.set([items[n] for n in spec.items])
+        for m_order, ms in enumerate(spec.milestones):
+            due = today + dt.timedelta(days=ms.due_in_days)
+            Milestone.objects.update_or_create(
+                plan=plan, code=f"{spec.code}-{ms.suffix}",
+                defaults={"measure": measure, "title": ms.title, "kind": ms.kind, "due_date": due,
+                          "status": ms.status, "completed_on": due if ms.status == DONE else None,
+                          "sort_order": m_order},
+            )
+        if not measure.progress_updates.exists():
+            author = users["admin"] if spec.department != "SOM-JOHO" else users["staff"]
+            ProgressUpdate.objects.create(
+                measure=measure, author=author, percent_done=spec.percent,
+                status=LATE if any(m.status == LATE for m in spec.milestones) else PROG,
+                comment=f"{spec.title}：計画どおり進めています。" if spec.percent >= 50
+                else f"{spec.title}：関係課と調整中です。",
+            )
+    for m_code, code, name, unit, direction, base, target, fy_offset, actuals in INDICATORS:
+        measure = Measure.objects.get(plan=plan, code=m_code)
+        indicator, _ = Indicator.objects.update_or_create(
+            plan=plan, code=code,
+            defaults={"measure": measure, "name": name, "unit": unit, "direction": direction,
+                      "baseline_value": Decimal(base), "baseline_date": dt.date(start_fy, 4, 1),
+                      "target_value": Decimal(target), "target_fy": plan.end_fy - fy_offset,
+                      "source": "さくら台市 業務統計"},
+        )
+        if not indicator.values.exists():
+            for days_ago, value in actuals:
+                IndicatorValue.objects.create(indicator=indicator, value=Decimal(value),
+                                              as_of=today - dt.timedelta(days=days_ago), source="業務統計",
+                                              recorded_by=users["admin"])
+    return plan
+
+
+def _seed_users(municipality: Municipality, departments: dict[str, Department]) -> dict[str, User]:
+    users = {}
+    for username, role, dept_codes, display, scope in USERS:
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "email": f"{username}@sakuradai.example.jp"})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.is_staff = role == Role.ADMIN  # the Django admin is for the 事務局
+        user.is_superuser = username == "admin"
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        membership, _ = Membership.objects.update_or_create(
+            user=user, defaults={"municipality": municipality, "display_name": display, "compare_scope": scope})
+        membership.departments.set([departments[c] for c in dept_codes])
+        users[username] = user
+    return users

@@ -1,0 +1,20 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from devdata.scale import PROFILES, generate
+
+
+class Command(BaseCommand):
+    help = "ベンチマーク用の大量データ（city: 1市 / national: 1,741団体）を一括生成します。既存の試験データは置き換えます。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profile", choices=sorted(PROFILES), default="city")
+        parser.add_argument("--seed", type=int, default=20251)
+
+    def handle(self, *args, profile: str, seed: int, **options):
+        started = time.perf_counter()
+        counts = generate(profile, seed=seed, progress=lambda msg: self.stdout.write(f"  {msg}"))
+        elapsed = time.perf_counter() - started
+        summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"generate_scale --profile {profile}: {summary} in {elapsed:.1f} s"))

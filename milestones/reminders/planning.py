@@ -1,0 +1,256 @@
+"""A run's plan: the digests it would send, computed without writing anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from core.fiscal import fiscal_year
+from measures.models import Measure, ProgressUpdate
+from plans.models import Department, Membership, Municipality, Plan
+from plans.roles import Role
+
+from ..models import Milestone, ReminderLog
+from .stages import OPEN_STATUSES, STAGE_STALE, StageRules, horizon_for, stage_for
+
+
+class PlannedItem(NamedTuple):  # a tuple: a run makes one per due milestone, 10⁵–10⁶ of them
+    milestone_id: int | None
+    measure_id: int | None
+    stage: str
+    due_date: dt.date
+    log_id: int | None = None  # set for a stale claim taken over from an earlier run
+    department_id: int | None = None  # the owner department (escalation digests span departments)
+
+
+@dataclass
+class Digest:
+    """One e-mail: to a department (its milestones and stale measures) or to a municipality's admins
+    (escalations)."""
+
+    kind: str  # "department" or "escalation"
+    department_id: int | None
+    municipality_id: int
+    name: str
+    recipients: list[str]
+    items: list[PlannedItem] = field(default_factory=list)
+    log_ids: list[int] = field(default_factory=list)
+
+    @property
+    def milestone_count(self) -> int:
+        return sum(1 for i in self.items if i.milestone_id)
+
+    @property
+    def stale_count(self) -> int:
+        return sum(1 for i in self.items if i.measure_id)
+
+
+@dataclass
+class RunReport:
+    run_date: dt.date
+    business_day: bool
+    dry_run: bool
+    digests: list[Digest] = field(default_factory=list)
+    claimed: int = 0
+    taken_over: int = 0
+    skipped: int = 0
+    failed: int = 0  # digests whose inline send failed (recorded on their rows; the next run retries)
+
+    @property
+    def email_count(self) -> int:
+        return sum(1 for d in self.digests if d.items)
+
+
+def _departments_with_mail() -> Q:
+    """Departments that have somewhere to send to: their own address or an opted-in member with one."""
+    members = Membership.objects.filter(departments=OuterRef("pk"), receives_reminders=True,
+                                        user__is_active=True).exclude(user__email="")
+    return Q(email__gt="") | Q(Exists(members))
+
+
+def _recipients(departments_qs) -> tuple[dict[int, dict], dict[int, list[str]]]:
+    """Name, municipality and addresses of every department that has mail (two queries)."""
+    departments = {d["id"]: d for d in departments_qs.values("id", "name", "email", "municipality_id")}
+    emails: dict[int, set[str]] = defaultdict(set)
+    for d in departments.values():
+        if d["email"]:
+            emails[d["id"]].add(d["email"])
+    through = Membership.departments.through
+    for dept_id, email in (through.objects.filter(department__in=departments_qs.values("id"),
+                                                  membership__receives_reminders=True,
+                                                  membership__user__is_active=True)
+                           .exclude(membership__user__email="")
+                           .values_list("department_id", "membership__user__email")):
+        emails[dept_id].add(email)
+    return departments, {k: sorted(v) for k, v in emails.items()}
+
+
+def _admin_recipients(municipality_ids: set[int]) -> dict[int, list[str]]:
+    result: dict[int, set[str]] = defaultdict(set)
+    for muni_id, email in (User.objects.filter(groups__name=Role.ADMIN, is_active=True,
+                                               membership__municipality_id__in=municipality_ids,
+                                               membership__receives_reminders=True)
+                           .exclude(email="").values_list("membership__municipality_id", "email")):
+        result[muni_id].add(email)
+    return {k: sorted(v) for k, v in result.items()}
+
+
+def lease_cutoff(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
+
+
+def plan_run(*, run_date: dt.date, municipality_id: int | None = None,
+             now: dt.datetime | None = None) -> tuple[list[Digest], list[int]]:
+    """Compute (without writing) the digests of a run and the ids of stale claims to skip.
+
+    A fixed number of queries, whatever the number of milestones: candidates, their existing claims,
+    stale claims, stale measures, recipients.
+    """
+    # Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them
+    # again and again and triple the run time.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _plan_run(*, run_date: dt.date, municipality_id: int | None,
+              now: dt.datetime | None) -> tuple[list[Digest], list[int]]:
+    now = now or timezone.now()
+    horizon = horizon_for(run_date)
+    look_ahead = max(settings.REMINDER_STAGES_DAYS_BEFORE, default=0)
+    mail_departments = Department.objects.filter(_departments_with_mail())
+    if municipality_id is not None:
+        mail_departments = mail_departments.filter(municipality_id=municipality_id)
+
+    candidates = (Milestone.objects.filter(status__in=OPEN_STATUSES,
+                                           due_date__lte=horizon + dt.timedelta(days=look_ahead),
+                                           owner_department__in=mail_departments)
+                  .exclude(plan__status=Plan.Status.ARCHIVED)
+                  .order_by().values_list("id", "due_date", "owner_department_id"))
+    # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
+    # ago, so older claims cannot matter.
+    gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
+    max_gap = max([b - a for a, b in zip(gaps, gaps[1:], strict=False)] + [settings.REMINDER_OVERDUE_REPEAT_DAYS])
+    since = run_date - dt.timedelta(days=max_gap + 14)
+    existing: dict[tuple[int, str, dt.date], tuple[int, str, dt.datetime]] = {}
+    claims = ReminderLog.objects.filter(milestone__isnull=False, run_date__gte=since)
+    if municipality_id is not None:
+        claims = claims.filter(department__municipality_id=municipality_id)
+    for log_id, ms_id, stage_key, due_date, state, claimed_at in claims.values_list(
+            "id", "milestone_id", "stage", "due_date", "state", "claimed_at"):
+        existing[(ms_id, stage_key, due_date)] = (log_id, state, claimed_at)
+
+    rules = StageRules.from_settings()
+    cutoff = lease_cutoff(now)
+    done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
+    # A few thousand distinct due dates for 10⁶ milestones: stage once per date.
+    stages: dict[dt.date, tuple[str, str | None] | None] = {}
+    items: dict[int, list[PlannedItem]] = defaultdict(list)
+    escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
+    to_skip: list[int] = []
+    sql, params = candidates.query.sql_with_params()
+    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for ms_id, due_date, dept_id in rows:
+        try:
+            staged = stages[due_date]
+        except KeyError:
+            stage = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
+            staged = stages[due_date] = None if stage is None else (
+                stage.key, f"escalate_{stage.days}" if stage.kind == "overdue" and stage.days >= rules.escalate_after
+                else None)
+        if staged is None:
+            continue
+        stage_key, escalation_key = staged
+        claim = existing.pop((ms_id, stage_key, due_date), None) if existing else None
+        if claim is None:
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date))
+        elif claim[1] in done_states or claim[2] >= cutoff:
+            continue  # done, or someone is sending it right now
+        else:
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=claim[0]))
+        if escalation_key:
+            esc_claim = existing.pop((ms_id, escalation_key, due_date), None) if existing else None
+            if esc_claim is None:
+                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
+            elif esc_claim[1] not in done_states and esc_claim[2] < cutoff:
+                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0],
+                                                       department_id=dept_id))
+    # Unfinished claims that are no longer the milestone's current stage (superseded, completed,
+    # due date moved): they will never be sent.
+    for log_id, state, claimed_at in existing.values():
+        if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
+            to_skip.append(log_id)
+
+    for dept_id, measure_id, period_start in _stale_measures(run_date=run_date, departments=mail_departments,
+                                                              cutoff=cutoff):
+        items[dept_id].append(PlannedItem(None, measure_id, STAGE_STALE, period_start[0], log_id=period_start[1]))
+
+    departments, emails = _recipients(mail_departments)
+    digests: list[Digest] = []
+    for dept_id in sorted(items):
+        dept = departments[dept_id]
+        if emails.get(dept_id):
+            digests.append(Digest("department", dept_id, dept["municipality_id"], dept["name"], emails[dept_id],
+                                  items[dept_id]))
+    muni_ids = {departments[d]["municipality_id"] for d in escalations}
+    admins = _admin_recipients(muni_ids)
+    names = dict(Municipality.objects.filter(id__in=muni_ids).values_list("id", "name")) if muni_ids else {}
+    by_muni: dict[int, list[PlannedItem]] = defaultdict(list)
+    for dept_id, dept_items in escalations.items():
+        by_muni[departments[dept_id]["municipality_id"]] += dept_items
+    for muni_id in sorted(by_muni):
+        if admins.get(muni_id):
+            digests.append(Digest("escalation", None, muni_id, names[muni_id], admins[muni_id],
+                                  by_muni[muni_id]))
+    return digests, to_skip
+
+
+def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
+    """(department, measure, (period start, stale claim id or None)) for measures with no progress update
+    for REMINDER_STALE_DAYS days. One notice per stale period of that length, never two."""
+    days = settings.REMINDER_STALE_DAYS
+    if days <= 0:
+        return []
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(run_date - dt.timedelta(days=days - 1), dt.time.min, tzinfo=tz)
+    latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    measures = (Measure.objects.filter(owner_department__in=departments, created_at__lt=since)
+                .exclude(plan__status=Plan.Status.ARCHIVED)
+                .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(run_date)))
+                .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
+                .annotate(last_update=Subquery(latest))
+                .values_list("id", "owner_department_id", "created_at", "last_update"))
+    rows = []
+    for measure_id, dept_id, created_at, last_update in measures:
+        last = timezone.localtime(last_update or created_at, tz).date()
+        period_start = last + dt.timedelta(days=days * ((run_date - last).days // days))
+        rows.append((measure_id, dept_id, period_start))
+    if not rows:
+        return []
+    claims = {(m, d): (log_id, state, at) for log_id, m, d, state, at in ReminderLog.objects.filter(
+        measure_id__in=[r[0] for r in rows], stage=STAGE_STALE).values_list(
+        "id", "measure_id", "due_date", "state", "claimed_at")}
+    result = []
+    for measure_id, dept_id, period_start in rows:
+        claim = claims.get((measure_id, period_start))
+        if claim is None:
+            result.append((dept_id, measure_id, (period_start, None)))
+        elif claim[1] in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claim[2] < cutoff:
+            result.append((dept_id, measure_id, (period_start, claim[0])))
+    return result
+

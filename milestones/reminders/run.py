@@ -1,0 +1,73 @@
+"""The one reminder service: the beat task, `manage.py send_reminders` and the admin's 今すぐ送信 call it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import signature
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..business_days import is_business_day
+from ..models import ReminderLog
+from .claims import claim
+from .delivery import deliver_digest
+from .planning import RunReport, lease_cutoff, plan_run
+
+logger = logging.getLogger(__name__)
+
+# The send task, addressed by its registered name (milestones.apps imports milestones.tasks at start-up):
+# tasks.py calls this module, so this module does not import tasks.py.
+SEND_DIGEST_TASK = "milestones.tasks.send_digest"
+
+
+def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = False,
+                  municipality_id: int | None = None) -> RunReport:
+    """Compute a run's digests, claim them and queue one send task per digest (or send inline).
+
+    Called by the beat task, `manage.py send_reminders` (inline) and the admin's 今すぐ送信.
+    """
+    report = RunReport(run_date=run_date, business_day=is_business_day(run_date), dry_run=dry_run)
+    if not report.business_day:
+        return report
+    now = timezone.now()
+    digests, to_skip = plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+    report.digests = digests
+    if dry_run:
+        return report
+    if to_skip:
+        report.skipped = (ReminderLog.objects.filter(id__in=to_skip, claimed_at__lt=lease_cutoff(now),
+                                                     state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED])
+                          .update(state=ReminderLog.State.SKIPPED, error=_("より新しい通知に置き換えられました")))
+    token = now
+    for digest in digests:
+        digest.log_ids = claim(digest, run_date=run_date, token=token, now=now)
+        report.claimed += len(digest.log_ids)
+        report.taken_over += sum(1 for i in digest.items if i.log_id is not None)
+        if digest.log_ids and not _queue(digest.log_ids, token, inline=inline):
+            report.failed += 1
+    report.digests = [d for d in digests if d.log_ids]
+    return report
+
+
+def _queue(log_ids: list[int], token: dt.datetime, *, inline: bool) -> bool:
+    """Send now (inline) or queue the send for after the commit. False: the inline send failed."""
+    if inline:
+        try:
+            deliver_digest(log_ids=log_ids, token=token)
+        except Exception:  # recorded on the rows; the other departments still get theirs
+            logger.exception("A reminder digest could not be sent; the next run will retry it.")
+            return False
+        return True
+
+    def enqueue() -> None:
+        try:
+            signature(SEND_DIGEST_TASK, args=(log_ids, token.isoformat())).delay()
+        except Exception as exc:  # broker down: the claims stay; the next run (after the lease) takes them
+            logger.warning("Could not queue a reminder digest (%s); the next run will send it.", exc)
+
+    transaction.on_commit(enqueue)
+    return True
+
