@@ -29,3 +29,8 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(grant_view_permissions, dispatch_uid="evaluations.grant_view_permissions")
+        from milestones.reminders import register_section
+
+        from .reminders import SECTION
+
+        register_section(SECTION)  # 「年度評価の提出をお願いします」 in the departments' reminder digests

@@ -23,6 +23,7 @@ from .delivery import Delivery, build_email, deliver_digest
 from .planning import Digest, PlannedItem, RunReport, plan_run
 from .preview import PreviewDigest, PreviewLine, describe_digest, preview
 from .run import run_reminders
+from .sections import DigestSection, register_section, registered_sections, section_for
 from .stages import (
     OPEN_STATUSES,
     STAGE_DUE,
@@ -38,5 +39,6 @@ from .stages import (
 __all__ = [
     "OPEN_STATUSES", "STAGE_DUE", "STAGE_STALE", "Delivery", "Digest", "PlannedItem", "PreviewDigest", "PreviewLine",
     "RunReport", "Stage", "StageRules", "build_email", "deliver_digest", "describe_digest", "horizon_for",
-    "parse_stage", "plan_run", "preview", "run_reminders", "stage_for", "stage_label",
+    "parse_stage", "plan_run", "preview", "run_reminders", "stage_for", "stage_label", "DigestSection",
+    "register_section", "registered_sections", "section_for",
 ]

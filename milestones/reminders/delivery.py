@@ -17,7 +17,8 @@ from core.fiscal import format_wareki
 
 from ..models import ReminderLog
 from .planning import lease_cutoff
-from .stages import OPEN_STATUSES, Stage, parse_stage, stage_label
+from .sections import section_for
+from .stages import OPEN_STATUSES, STAGE_STALE, Stage, parse_stage, stage_label
 
 
 @dataclass
@@ -48,7 +49,11 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
     """The digest e-mail for a set of claimed rows of one department (or one municipality's admins)."""
     milestone_items: list[DigestItem] = []
     stale_items: list[DigestItem] = []
+    section_rows: dict[str, list[ReminderLog]] = defaultdict(list)
     for row in rows:
+        if row.measure_id and row.stage != STAGE_STALE and section_for(row.stage) is not None:
+            section_rows[row.stage].append(row)
+            continue
         if row.milestone_id:
             ms = row.milestone
             milestone_items.append(DigestItem(
@@ -64,6 +69,15 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
                 "、".join(f"{i.number}. {i.short_name or i.name}" for i in m.national_items.all()),
                 None, format_wareki(row.due_date), "", "", m.owner_department.name,
                 f"{settings.SITE_URL}/measures/{m.pk}/"))
+    sections = []
+    for stage_key, section_list in section_rows.items():
+        section = section_for(stage_key)
+        links = section.links([r.measure_id for r in section_list])
+        sections.append({"title": section.title(), "note": section.note(), "items": [DigestItem(
+            None, r.measure.code, r.measure.title, f"{r.measure.code} {r.measure.title}",
+            "、".join(f"{i.number}. {i.short_name or i.name}" for i in r.measure.national_items.all()),
+            None, format_wareki(r.due_date), "", "", r.measure.owner_department.name,
+            f"{settings.SITE_URL}{links.get(r.measure_id, f'/measures/{r.measure_id}/')}") for r in section_list]})
     groups: dict[str, list[DigestItem]] = defaultdict(list)
     for item in sorted(milestone_items, key=lambda i: (i.stage.urgency, i.due_date, i.code)):
         groups[stage_label(item.stage)].append(item)
@@ -78,10 +92,14 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date) -> EmailMultiAlte
         if milestone_items:
             subject = _("【DX推進】期限の近いマイルストーン %(count)s件（%(place)s）") % {
                 "count": len(milestone_items), "place": place}
-        else:
+        elif stale_items:
             subject = _("【DX推進】進捗の更新をお願いします %(count)s件（%(place)s）") % {
                 "count": len(stale_items), "place": place}
+        else:
+            subject = _("【DX推進】%(title)s %(count)s件（%(place)s）") % {
+                "title": sections[0]["title"], "count": sum(len(x["items"]) for x in sections), "place": place}
     context = {"subject": subject, "place": place, "groups": list(groups.items()), "stale_items": stale_items,
+               "sections": sections,
                "escalation": escalation, "run_date_label": format_wareki(run_date, weekday=True),
                "stale_days": settings.REMINDER_STALE_DAYS, "site_url": settings.SITE_URL,
                "escalate_days": settings.REMINDER_ESCALATE_AFTER_DAYS}

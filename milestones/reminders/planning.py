@@ -20,6 +20,7 @@ from plans.models import Department, Membership, Municipality, Plan
 from plans.roles import Role
 
 from ..models import Milestone, ReminderLog
+from .sections import section_items
 from .stages import OPEN_STATUSES, STAGE_STALE, StageRules, horizon_for, stage_for
 
 
@@ -200,6 +201,10 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
                                                               cutoff=cutoff):
         items[dept_id].append(PlannedItem(None, measure_id, STAGE_STALE, period_start[0], log_id=period_start[1]))
 
+    for dept_id, measure_id, stage_key, period, log_id in _section_measures(
+            run_date=run_date, departments=mail_departments, cutoff=cutoff):
+        items[dept_id].append(PlannedItem(None, measure_id, stage_key, period, log_id=log_id))
+
     departments, emails = _recipients(mail_departments)
     digests: list[Digest] = []
     for dept_id in sorted(items):
@@ -254,3 +259,22 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
             result.append((dept_id, measure_id, (period_start, claim[0])))
     return result
 
+
+
+def _section_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
+    """(department, measure, stage, period date, stale claim id or None) for the registered digest sections
+    (sections.py), skipping what was already sent or is being sent for that period."""
+    rows = section_items(run_date=run_date, departments=departments)
+    if not rows:
+        return []
+    claims = {(m, stage, d): (log_id, state, at) for log_id, m, stage, d, state, at in ReminderLog.objects.filter(
+        measure_id__in={r[2] for r in rows}, stage__in={r[0].stage for r in rows}).values_list(
+        "id", "measure_id", "stage", "due_date", "state", "claimed_at")}
+    result = []
+    for section, dept_id, measure_id, period in rows:
+        claim = claims.get((measure_id, section.stage, period))
+        if claim is None:
+            result.append((dept_id, measure_id, section.stage, period, None))
+        elif claim[1] in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claim[2] < cutoff:
+            result.append((dept_id, measure_id, section.stage, period, claim[0]))
+    return result

@@ -11,7 +11,8 @@ from measures.models import Measure
 
 from ..models import Milestone
 from .planning import Digest
-from .stages import parse_stage, stage_label
+from .sections import section_for
+from .stages import STAGE_STALE, parse_stage, stage_label
 
 
 @dataclass
@@ -44,7 +45,9 @@ def preview(digests: list[Digest]) -> list[PreviewDigest]:
                 lines.append(PreviewLine(stage_label(stage), ms.code, ms.title, format_wareki(ms.due_date, weekday=True)))
             else:
                 m = measures[item.measure_id]
-                lines.append(PreviewLine(_("進捗の更新をお願いします"), m.code, m.title, ""))
+                section = section_for(item.stage) if item.stage != STAGE_STALE else None
+                label = section.title() if section else _("進捗の更新をお願いします")
+                lines.append(PreviewLine(label, m.code, m.title, ""))
         result.append(PreviewDigest(digest, lines))
     return result
 
