@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.fiscal import format_fiscal_year
+from evaluations.models import EvaluationRound, MeasureEvaluation
 from measures.models import Indicator, IndicatorValue, Measure
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
@@ -27,19 +28,28 @@ from plans.models import Department, NationalItem, Pillar, Plan
 from . import parsing
 from .reading import ImportFileError, RawSheet, read_file
 from .resources import (
+    AUDIENCE,
+    CHANGE_LEVEL,
+    CHANNEL,
     DIRECTION,
+    EVALUATION_DIRECTION,
     KIND,
     REQUIRED_SHEETS,
     SHEET_RESOURCES,
     STATUS,
+    TAGS,
     DepartmentResource,
+    EvaluationResource,
     IndicatorResource,
     MeasureResource,
     MilestoneResource,
     SheetResource,
+    measure_tags,
 )
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+EVALUATION_FIELDS = ("achievements", "self_grade", "outcomes", "issues", "direction", "settled_cost_thousand_yen",
+                     "hours_saved_per_year", "evidence_links")
 PREVIEW_ROW_LIMIT = 500  # changed/new rows listed per sheet on the preview page (counts are always exact)
 
 SHEET_ALIASES = {
@@ -47,6 +57,7 @@ SHEET_ALIASES = {
     "施策": ("measures", "measure", "施策一覧"),
     "マイルストーン": ("milestones", "milestone", "工程", "工程表"),
     "指標": ("indicators", "indicator", "kpi", "kpis", "指標(kpi)"),
+    "年度評価": ("evaluations", "evaluation", "評価", "事業評価"),
 }
 
 
@@ -153,6 +164,16 @@ def display(value: object, kind: str = "") -> str:
         return KIND.label(value)
     if kind == "direction":
         return DIRECTION.label(value)
+    if kind == "change_level":
+        return CHANGE_LEVEL.label(value)
+    if kind == "channel":
+        return CHANNEL.label(value)
+    if kind == "audience":
+        return AUDIENCE.label(value)
+    if kind == "evaluation_direction":
+        return EVALUATION_DIRECTION.label(value)
+    if kind == "tags":
+        return "、".join(TAGS.get(v, v) for v in value)
     if kind == "fy":
         return f"{value}（{format_fiscal_year(value)}）"
     if isinstance(value, tuple):
@@ -195,6 +216,7 @@ class _Work:
     measures: list[_Row] = field(default_factory=list)
     milestones: list[_Row] = field(default_factory=list)
     indicators: list[_Row] = field(default_factory=list)
+    evaluations: list[_Row] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # name → code to create
     # database state
     db_departments: dict[str, dict] = field(default_factory=dict)
@@ -205,6 +227,8 @@ class _Work:
     db_indicators: dict[str, dict] = field(default_factory=dict)
     db_values: dict[tuple[int, dt.date], tuple[int, Decimal]] = field(default_factory=dict)
     item_ids: dict[int, int] = field(default_factory=dict)  # national item number → id
+    db_rounds: dict[int, dict] = field(default_factory=dict)  # fiscal year → evaluation round
+    db_evaluations: dict[tuple[int, str], dict] = field(default_factory=dict)  # (fiscal year, measure code) →
 
 
 def _load_state(plan: Plan) -> _Work:
@@ -230,7 +254,8 @@ def _load_state(plan: Plan) -> _Work:
     measure_code_by_id = {}
     for m in Measure.objects.filter(plan=plan).values(
             "id", "code", "title", "summary", "current_issues", "owner_department_id", "pillar_id", "start_fy",
-            "end_fy", "budget_thousand_yen"):
+            "end_fy", "budget_thousand_yen", "change_level", "channel", "audience", "is_gx", "is_wellbeing"):
+        m["tags"] = measure_tags(m.pop("is_gx"), m.pop("is_wellbeing"))
         m["national_items"] = tuple(sorted(items_by_measure.get(m["id"], ())))
         m["owner_department"] = dept_code_by_id.get(m["owner_department_id"], "")
         m["pillar"] = pillar_name_by_id.get(m["pillar_id"], "")
@@ -250,6 +275,14 @@ def _load_state(plan: Plan) -> _Work:
     for v in IndicatorValue.objects.filter(indicator__plan=plan, is_current=True).values(
             "id", "indicator_id", "as_of", "value"):
         work.db_values[(v["indicator_id"], v["as_of"])] = (v["id"], v["value"])
+    for r in EvaluationRound.objects.filter(plan=plan).values("id", "fiscal_year", "state", "grade_scale"):
+        r["grades"] = [g.strip() for g in r["grade_scale"].split(",") if g.strip()]
+        work.db_rounds[r["fiscal_year"]] = r
+    for e in MeasureEvaluation.objects.filter(round__plan=plan).values(
+            "id", "round_id", "round__fiscal_year", "measure_id", "state", *EVALUATION_FIELDS):
+        e["fiscal_year"] = e.pop("round__fiscal_year")
+        e["measure_code"] = measure_code_by_id.get(e["measure_id"], "")
+        work.db_evaluations[(e["fiscal_year"], e["measure_code"])] = e
     return work
 
 
@@ -281,7 +314,7 @@ def build_preview(*, plan: Plan, data: bytes, file_name: str) -> Preview:
             if row.values.get("code") and row.values.get("name"):
                 departments.add(row.values["code"], row.values["name"])
     for resource_class, target in ((MeasureResource, "measures"), (MilestoneResource, "milestones"),
-                                   (IndicatorResource, "indicators")):
+                                   (IndicatorResource, "indicators"), (EvaluationResource, "evaluations")):
         name = resource_class.sheet_name
         if name in matched:
             raw = matched[name]
@@ -294,6 +327,7 @@ def build_preview(*, plan: Plan, data: bytes, file_name: str) -> Preview:
     _check_measures(work, sheets["施策"])
     _check_milestones(work, sheets["マイルストーン"])
     _check_indicators(work, sheets["指標"])
+    _check_evaluations(work, sheets["年度評価"])
     preview.work = work
     return preview
 
@@ -329,7 +363,7 @@ def _match_sheets(raw_sheets: list[RawSheet], file_name: str, preview: Preview) 
         found = "、".join(raw.name for raw in raw_sheets) or "なし"
         preview.file_errors.append(RowError(
             "", None, "", "", f"シート「{'」「'.join(missing)}」がありません。必要なシート: 施策、マイルストーン、指標"
-                              f"（部署は任意）。見つかったシート: {found}"))
+                              f"（部署と年度評価は任意）。見つかったシート: {found}"))
     return matched
 
 
@@ -503,8 +537,12 @@ def _measure_after(work: _Work, v: dict) -> dict:
         elif by_name is not None:
             pillar = by_name["name"]
     after = {name: v.get(name) for name in ("code", "title", "summary", "current_issues", "national_items",
-                                            "owner_department", "pillar", "start_fy", "end_fy", "budget")}
+                                            "owner_department", "pillar", "start_fy", "end_fy", "budget",
+                                            "change_level", "channel", "audience", "tags")}
     after["pillar"] = pillar
+    for name in ("change_level", "channel", "audience"):
+        after[name] = after[name] or ""
+    after["tags"] = after["tags"] or ()
     after["summary"] = after["summary"] or ""
     after["current_issues"] = after["current_issues"] or ""
     after["budget_thousand_yen"] = after.pop("budget")
@@ -527,12 +565,15 @@ def _check_measures(work: _Work, report: SheetReport) -> None:
         before = work.db_measures.get(v["code"])
         # Columns absent from the sheet keep their current values.
         if before is not None:
-            for name in ("summary", "current_issues", "pillar", "start_fy", "end_fy", "budget_thousand_yen"):
+            for name in ("summary", "current_issues", "pillar", "start_fy", "end_fy", "budget_thousand_yen",
+                         "change_level", "channel", "audience", "tags"):
                 source = "budget" if name == "budget_thousand_yen" else name
                 if source not in v:
                     after[name] = before[name]
         row.after = after
-        _diff(row, before, after, _MeasureHeaders, report, {"start_fy": "fy", "end_fy": "fy"})
+        _diff(row, before, after, _MeasureHeaders, report,
+              {"start_fy": "fy", "end_fy": "fy", "change_level": "change_level", "channel": "channel",
+               "audience": "audience", "tags": "tags"})
 
 
 class _MeasureHeaders(MeasureResource):
@@ -627,6 +668,87 @@ def _check_indicators(work: _Work, report: SheetReport) -> None:
         _diff(row, before, after, IndicatorResource, report, {"direction": "direction", "target_fy": "fy"})
 
 
+class _EvaluationHeaders(EvaluationResource):
+    """EvaluationResource headers keyed by model field name."""
+
+    _SOURCE = {"settled_cost_thousand_yen": "settled_cost", "hours_saved_per_year": "hours_saved",
+               "direction": "future_direction"}
+
+    @classmethod
+    def header_of(cls, name: str) -> str:
+        return EvaluationResource.header_of(cls._SOURCE.get(name, name))
+
+
+def _check_evaluation_values(report: SheetReport, row: _Row, v: dict, grades: list[str]) -> None:
+    if v.get("self_grade") and v["self_grade"] not in grades:
+        _error(report, row, "self_grade", v["self_grade"], f"自己評価は {'・'.join(grades)} のいずれかにしてください。")
+    cost = v.get("settled_cost")
+    if cost is not None and cost < 0:
+        _error(report, row, "settled_cost", cost, "事業費（決算）は0以上の整数（千円）で入力してください。")
+    hours = v.get("hours_saved")
+    if hours is not None and (hours < 0 or hours != hours.quantize(Decimal("0.1"))):
+        _error(report, row, "hours_saved", hours, "削減された業務時間は0以上、小数点以下1桁までの数値（時間/年）で入力してください。")
+    for link in (v.get("evidence_links") or "").splitlines():
+        if link.strip() and not link.strip().lower().startswith(("http://", "https://")):
+            _error(report, row, "evidence_links", link.strip(), "根拠資料は http:// または https:// で始まるURLを1行に1つずつ入力してください。")
+            break
+
+
+def _check_evaluations(work: _Work, report: SheetReport) -> None:
+    """「年度評価」 rows: the round must be open (an approved round is locked) and the evaluation still with its
+    department (作成中 or 差戻し); unchanged rows of any state are fine, so export → import changes nothing."""
+    first: dict[tuple[int, str], int] = {}
+    owners = _measure_owners(work)
+    plan = work.plan
+    for row in work.evaluations:
+        if not row.ok:
+            continue
+        v = row.values
+        fy, code = v["fiscal_year"], v["measure_code"]
+        if (fy, code) in first:
+            _error(report, row, "measure_code", code, f"{fy}年度の施策「{code}」が{first[(fy, code)]}行目と重複しています。")
+            continue
+        first[(fy, code)] = row.number
+        if not plan.start_fy <= fy <= plan.end_fy:
+            _error(report, row, "fiscal_year", fy, f"{format_fiscal_year(fy)}は計画期間（{plan.period_label}）の外です。")
+            continue
+        round_ = work.db_rounds.get(fy)
+        if round_ is None:
+            _error(report, row, "fiscal_year", fy, f"{format_fiscal_year(fy)}の年度評価は開始されていません。ポータルの「年度評価」で開始してから取り込んでください。")
+            continue
+        if code not in owners:
+            _error(report, row, "measure_code", code, f"施策コード「{code}」の施策がありません（「施策」シートにも計画にもありません）。")
+            continue
+        _check_evaluation_values(report, row, v, round_["grades"])
+        if not row.ok:
+            continue
+        before = work.db_evaluations.get((fy, code))
+        after = {"fiscal_year": fy, "measure_code": code, "achievements": v.get("achievements", ""),
+                 "self_grade": v.get("self_grade", ""), "outcomes": v.get("outcomes", ""),
+                 "issues": v.get("issues", ""), "direction": v.get("future_direction", ""),
+                 "settled_cost_thousand_yen": v.get("settled_cost"), "hours_saved_per_year": v.get("hours_saved"),
+                 "evidence_links": "\n".join(line.strip() for line in (v.get("evidence_links") or "").splitlines()
+                                             if line.strip())}
+        if before is not None:  # columns absent from the sheet keep their current values
+            for name in EVALUATION_FIELDS:
+                source = _EvaluationHeaders._SOURCE.get(name, name)
+                if source not in v:
+                    after[name] = before[name]
+        changes = before is None or any(not _same(before.get(n), after[n]) for n in EVALUATION_FIELDS)
+        if changes and round_["state"] != EvaluationRound.State.OPEN:
+            _error(report, row, "fiscal_year", fy, f"{format_fiscal_year(fy)}の年度評価は本部承認により確定しているため、変更できません。")
+            continue
+        if changes and before is not None and before["state"] not in MeasureEvaluation.EDITABLE_STATES:
+            label = MeasureEvaluation.State(before["state"]).label
+            _error(report, row, "measure_code", code, f"この評価は「{label}」のため変更できません（変更できるのは作成中または差戻しの評価です）。")
+            continue
+        row.after = after
+        _diff(row, before, after, _EvaluationHeaders, report,
+              {"fiscal_year": "fy", "direction": "evaluation_direction"})
+        if report.diffs and report.diffs[-1].row == row.number:
+            report.diffs[-1].key = f"{fy} {code}"
+
+
 # --- apply --------------------------------------------------------------------------------------
 
 
@@ -644,6 +766,7 @@ def apply_preview(*, preview: Preview, user, reason: str, import_run=None) -> No
         measure_ids = _apply_measures(work, dept_ids, pillar_ids, user, reason, now)
         _apply_milestones(work, dept_ids, measure_ids, user, reason, now)
         _apply_indicators(work, measure_ids, user, reason, import_run)
+        _apply_evaluations(work, measure_ids, user, reason)
         # Bulk writes skip the signals: rebuild the plan's progress roll-up (issue 5; also drops the
         # cached dashboards).
         from measures.rollup import refresh_rollup
@@ -699,6 +822,11 @@ def _measure_fields(obj: Measure, after: dict, dept_ids: dict[str, int], pillar_
     obj.start_fy = after["start_fy"]
     obj.end_fy = after["end_fy"]
     obj.budget_thousand_yen = after["budget_thousand_yen"]
+    obj.change_level = after["change_level"]
+    obj.channel = after["channel"]
+    obj.audience = after["audience"]
+    obj.is_gx = "gx" in after["tags"]
+    obj.is_wellbeing = "wellbeing" in after["tags"]
 
 
 def _apply_measures(work: _Work, dept_ids, pillar_ids, user, reason: str, now) -> dict[str, int]:
@@ -722,7 +850,8 @@ def _apply_measures(work: _Work, dept_ids, pillar_ids, user, reason: str, now) -
             obj.updated_at = now
         bulk_update_with_history(list(objs.values()), Measure,
                                  ["title", "summary", "current_issues", "owner_department", "pillar", "start_fy",
-                                  "end_fy", "budget_thousand_yen", "updated_at"],
+                                  "end_fy", "budget_thousand_yen", "change_level", "channel", "audience", "is_gx",
+                                  "is_wellbeing", "updated_at"],
                                  default_user=user, default_change_reason=reason)
     through = Measure.national_items.through
     relink = [r for r in new_rows] + [r for r in changed_rows if "national_items" in r.changed_fields]
@@ -821,3 +950,29 @@ def _apply_indicators(work: _Work, measure_ids, user, reason: str, import_run) -
         IndicatorValue.objects.filter(pk__in=superseded).update(is_current=False)
     if new_values:
         bulk_create_with_history(new_values, IndicatorValue, default_user=user, default_change_reason=reason)
+
+
+def _apply_evaluations(work: _Work, measure_ids, user, reason: str) -> None:
+    """New rows become draft evaluations of their (open) round; changed rows update the evaluation's fields.
+    States never change through an import: submitting, review and approval happen in the portal."""
+    new_objs = []
+    for r in work.evaluations:
+        if r.action == NEW:
+            obj = MeasureEvaluation(round_id=work.db_rounds[r.after["fiscal_year"]]["id"],
+                                    measure_id=measure_ids[r.after["measure_code"]])
+            for name in EVALUATION_FIELDS:
+                setattr(obj, name, r.after[name])
+            new_objs.append(obj)
+    if new_objs:
+        bulk_create_with_history(new_objs, MeasureEvaluation, default_user=user, default_change_reason=reason)
+    changed = {work.db_evaluations[(r.after["fiscal_year"], r.after["measure_code"])]["id"]: r
+               for r in work.evaluations if r.action == CHANGED}
+    if changed:
+        objs = list(MeasureEvaluation.objects.filter(pk__in=changed))
+        now = timezone.now()
+        for obj in objs:
+            obj.updated_at = now
+            for name in EVALUATION_FIELDS:
+                setattr(obj, name, changed[obj.pk].after[name])
+        bulk_update_with_history(objs, MeasureEvaluation, [*EVALUATION_FIELDS, "updated_at"],
+                                 default_user=user, default_change_reason=reason)
