@@ -1,8 +1,7 @@
-"""Open-data API (DESIGN.md §7): read-only JSON and CSV, the same visibility as the dashboard pages."""
+"""Open-data API (docs/dashboards-and-open-data.md): read-only JSON and CSV, the same visibility as the dashboard pages."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,8 +17,7 @@ from rest_framework.response import Response
 from dashboard.selectors import Filters, plan_overview
 from measures.models import IndicatorValue, Measure
 from milestones.models import Milestone
-from plans.models import Plan
-from plans.permissions import access_for
+from plans.selectors import visible_plans as plans_visible_to
 
 from . import serializers as s
 
@@ -28,14 +26,7 @@ PLAN_PARAM = OpenApiParameter("plan", OpenApiTypes.INT, description="計画IDで
 
 
 def visible_plans(request) -> QuerySet:
-    """Approved plans for the public; the own municipality's plans for a user with a role; all for superusers."""
-    plans = Plan.objects.all()
-    if not request.user.is_authenticated:
-        return plans.filter(status=Plan.Status.APPROVED) if settings.PUBLIC_DASHBOARD else plans.none()
-    access = access_for(request.user)
-    if access.is_superuser:
-        return plans
-    return plans.filter(municipality_id=access.municipality_id)
+    return plans_visible_to(request.user)
 
 
 def _int_param(request, name: str) -> int | None:

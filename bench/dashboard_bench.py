@@ -1,4 +1,4 @@
-"""Dashboard benchmark (issue 5), in one run, ratios against baselines measured in the same run:
+"""Dashboard benchmark, in one run, ratios against baselines measured in the same run:
 
 1. city scale: median server time of /dashboard/ (and the timeline) vs /healthz, through Django's test
    client, on a throw-away test database filled with devdata.scale.generate("city")   — target ≤ 4×;

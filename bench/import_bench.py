@@ -1,4 +1,4 @@
-"""Benchmark of the plan workbook import (issue 3, DESIGN.md §8 city scale).
+"""Benchmark of the plan workbook import (city scale: docs/import-format.md).
 
 Builds a city-scale workbook (40 departments, 500 measures, 3,000 milestones, 1,000 KPIs) and measures, in one
 run on the same database:

@@ -26,12 +26,12 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from work import selectors  # noqa: E402
-from milestones.timeline import measure_timeline  # noqa: E402
 from measures.models import Measure  # noqa: E402
 from milestones.models import Milestone  # noqa: E402
+from milestones.timeline import measure_timeline  # noqa: E402
 from plans.permissions import _CACHE_ATTR, Access  # noqa: E402
 from plans.roles import Role  # noqa: E402
+from work import selectors  # noqa: E402
 
 RUNS = 7
 

@@ -1,6 +1,6 @@
 """Japanese fiscal years (April–March) and era (和暦) dates: conversion, parsing and formatting.
 
-The import (DESIGN.md §4), the dashboards and the reminder e-mails all speak these forms, so they are
+The import (docs/import-format.md), the dashboards and the reminder e-mails all speak these forms, so they are
 defined once here.
 """
 

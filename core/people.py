@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 
 def person_label(user: User | None) -> str:
-    """Membership display name, else full name, else username; a deleted user is 「（削除されたユーザー）」."""
+    """Membership display name, else full name, else username; no user (deleted, or never known) is
+    「（不明なユーザー）」."""
     if user is None:
         return _("（不明なユーザー）")
     membership = getattr(user, "membership", None) if hasattr(user, "membership") else None

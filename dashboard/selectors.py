@@ -1,4 +1,4 @@
-"""Read models of the council dashboard (DESIGN.md §6). The numbers come from measures/progress.py, the one
+"""Read models of the council dashboard (docs/dashboards-and-open-data.md). The numbers come from measures/progress.py, the one
 definition of progress; this module only counts them in SQL and groups them, in a fixed number of queries
 whatever the plan's size (pinned in tests/test_dashboard_queries.py).
 
@@ -20,17 +20,19 @@ from django.utils.translation import gettext_lazy as _
 from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
 from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
 from measures.progress import (
-    DUE_SOON_DAYS,
     GRADE_RULE,
-    OPEN,
     Health,
     ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
+    due_soon_q,
     group_health,
     group_ratio,
     health_of_annotated,
     measure_weight,
+    milestone_urgency,
+    open_q,
+    overdue_q,
     ratio_of_annotated,
 )
 from milestones.models import Milestone
@@ -254,13 +256,12 @@ def _milestone_queryset(*, plan: Plan, filters: Filters, measure_ids: list[int] 
     qs = Milestone.objects.filter(plan=plan)
     if measure_ids is not None:
         qs = qs.filter(measure_id__in=measure_ids)
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     state_q = {
         "all": ~Q(status=WorkStatus.CANCELLED),
         "done": Q(status=WorkStatus.DONE),
-        "open": Q(status__in=OPEN),
-        "overdue": Q(status__in=OPEN, due_date__lt=today),
-        "due_soon": Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon),
+        "open": open_q(),
+        "overdue": overdue_q(today),
+        "due_soon": due_soon_q(today),
         "cancelled": Q(status=WorkStatus.CANCELLED),
     }[state]
     return qs.filter(state_q)
@@ -317,13 +318,12 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date) -> Overview:
     if by_pillar.get(None):
         pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
 
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     base = Milestone.objects.filter(plan=plan)
     if measure_ids_all is not None:
         base = base.filter(measure_id__in=measure_ids_all)
     counts = base.aggregate(  # 1
-        overdue=Count("id", filter=Q(status__in=OPEN, due_date__lt=today)),
-        due_soon=Count("id", filter=Q(status__in=OPEN, due_date__gte=today, due_date__lte=soon)),
+        overdue=Count("id", filter=overdue_q(today)),
+        due_soon=Count("id", filter=due_soon_q(today)),
     )
     overdue = list(milestone_list(plan=plan, filters=filters, state="overdue", today=today,  # 1
                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT))
@@ -414,7 +414,7 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date) -> Timeline:
     for m in ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status"):
         col = index.get((fiscal_year(m["due_date"]), fiscal_quarter(m["due_date"])))
         m["column"] = col
-        m["overdue"] = m["status"] in OPEN and m["due_date"] < today
+        m["overdue"] = milestone_urgency(m["status"], m["due_date"], today) == "overdue"
         m["status_label"] = str(WorkStatus(m["status"]).label)
         by_measure[m["measure_id"]].append(m)
         count += 1

@@ -1,4 +1,4 @@
-"""Council dashboards (issue 5): overview, drill-down lists, timeline, comparison, exports. Read-only: every
+"""Council dashboards: overview, drill-down lists, timeline, comparison, exports. Read-only: every
 view is GET-only (POST → 405), whoever asks. Numbers come from selectors; views only choose the plan and
 parse the filter."""
 
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from measures.progress import GRADE_RULE, Health
 from plans.models import Plan
 from plans.permissions import Access, access_for
+from plans.selectors import visible_plans
 
 from . import charts, exports
 from .cache import cached_html
@@ -92,17 +93,10 @@ def _context(request: HttpRequest) -> Context:
         raise PermissionDenied
     errors: list[str] = []
     today = timezone.localdate()
-    plans = Plan.objects.select_related("municipality", "edition")
+    plans = visible_plans(request.user).select_related("municipality", "edition")
     muni_code = request.GET.get("muni", "").strip()
-    if public:
-        plans = plans.filter(status=Plan.Status.APPROVED)
-        if muni_code:
-            plans = plans.filter(municipality__code=muni_code)
-    elif access.is_superuser:
-        if muni_code:
-            plans = plans.filter(municipality__code=muni_code)
-    else:
-        plans = plans.filter(municipality_id=access.municipality_id)
+    if muni_code and (public or access.is_superuser):  # everyone else sees one municipality anyway
+        plans = plans.filter(municipality__code=muni_code)
     code = request.GET.get("plan", "").strip()
     if code:
         plan = plans.filter(code=code).order_by("municipality__code").first()

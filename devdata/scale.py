@@ -1,4 +1,4 @@
-"""Synthetic data at the sizes of DESIGN.md §8, for benchmarks: bulk inserts, no signals, no history rows.
+"""Synthetic data at the sizes of docs/operations.md (scale), for benchmarks: bulk inserts, no signals, no history rows.
 
 city:     1 municipality, 40 departments, 500 measures, 3,000 milestones, 30,000 progress updates, 1,000 KPIs
 national: 1,741 municipalities, 350,000 measures, 1,700,000 milestones
@@ -74,7 +74,7 @@ def delete_scale_data() -> None:
         IndicatorValue.objects.filter(indicator__plan_id__in=plan_ids)._raw_delete(connection.alias)
         Indicator.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
         ProgressUpdate.objects.filter(measure__plan_id__in=plan_ids)._raw_delete(connection.alias)
-        MeasureRollup.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)  # issue 5 roll-up
+        MeasureRollup.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)  # the progress roll-up
         Milestone.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
         Measure.national_items.through.objects.filter(measure__plan_id__in=plan_ids)._raw_delete(connection.alias)
         Measure.objects.filter(plan_id__in=plan_ids)._raw_delete(connection.alias)
@@ -179,7 +179,7 @@ def generate(profile_name: str, *, seed: int = 20251, today: dt.date | None = No
                  f"{counts['milestones']} milestones")
     if profile.progress_updates:
         _spread_progress_dates(now)
-    from measures.rollup import refresh_rollup  # bulk inserts skip the signals that keep it current (issue 5)
+    from measures.rollup import refresh_rollup  # bulk inserts skip the signals that keep it current
 
     refresh_rollup(plan_ids=[p.id for p in Plan.objects.filter(code=SCALE_PLAN_CODE,
                                                                municipality__name__startswith=SCALE_NAME_PREFIX)])

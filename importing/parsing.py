@@ -1,4 +1,4 @@
-"""Cell-level parsing for the plan workbook (DESIGN.md §4): normalisation, numbers, dates, fiscal years,
+"""Cell-level parsing for the plan workbook (docs/import-format.md): normalisation, numbers, dates, fiscal years,
 Japanese choice labels, national items and departments.
 
 Every function raises `CellError` with a Japanese message that the preview shows next to the cell.

@@ -1,4 +1,4 @@
-"""One django-import-export Resource per sheet of the plan workbook (DESIGN.md §4).
+"""One django-import-export Resource per sheet of the plan workbook (docs/import-format.md).
 
 The Resources own the column definitions: Japanese header (`column_name`), accepted English aliases, which
 columns are required, the widget that parses a cell (Japanese dates, fiscal years, labels, national items,

@@ -14,13 +14,34 @@ from plans.models import Department, NationalItem, Pillar, Plan
 
 
 class WorkStatus(models.TextChoices):
-    """Status of a measure's progress update and of a milestone (DESIGN.md §3)."""
+    """Status of a measure's progress update and of a milestone (docs/progress.md)."""
 
     NOT_STARTED = "not_started", _("未着手")
     IN_PROGRESS = "in_progress", _("進行中")
     DONE = "done", _("完了")
     DELAYED = "delayed", _("遅延")
     CANCELLED = "cancelled", _("中止")
+
+
+# The milestone states every query, SQL string, template and e-mail builds on (docs/progress.md):
+# open = still to be done; started = work has begun (or is done). "Overdue" and "due soon" are open
+# milestones past their due date / due within DUE_SOON_DAYS: measures/progress.py builds them from these.
+OPEN_STATUSES: tuple[str, ...] = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
+STARTED_STATUSES: tuple[str, ...] = (WorkStatus.IN_PROGRESS, WorkStatus.DONE, WorkStatus.DELAYED)
+
+
+def sql_in(statuses: tuple[str, ...]) -> str:
+    """A status tuple as an SQL list literal, for the hand-written roll-up SQL: "('a', 'b')"."""
+    return "(" + ", ".join("'" + str(s).replace("'", "''") + "'" for s in statuses) + ")"
+
+
+def completion_date_error(status: str, completed_on) -> str | None:
+    """"完了 needs a 完了日, and only 完了 has one": the message when a status and a 完了日 disagree."""
+    if status == WorkStatus.DONE and not completed_on:
+        return str(_("完了にするときは完了日を入力してください。"))
+    if status != WorkStatus.DONE and completed_on:
+        return str(_("完了日は状況が「完了」のときだけ入力できます。"))
+    return None
 
 
 class ChangeLevel(models.TextChoices):
@@ -244,7 +265,7 @@ class ProgressUpdate(models.Model):
 
 
 class MeasureRollup(models.Model):
-    """Issue 5: one row per (measure, national item) — a measure without items has one row with item NULL —
+    """One row per (measure, national item) — a measure without items has one row with item NULL —
     holding the milestone counts its progress is made of, so the national comparison groups 470k narrow rows
     instead of joining 1.7M milestones. Kept current on every milestone / progress-update / item-link write
     (measures/rollup.py signals); bulk writers call measures.rollup.refresh_rollup();

@@ -1,4 +1,4 @@
-"""The progress rules of DESIGN.md §3, defined once. Every page, export and API shows these numbers.
+"""The progress rules (docs/progress.md), defined once. Every page, export and API shows these numbers.
 
 Measure progress
     completed milestones ÷ non-cancelled milestones; a measure with no (non-cancelled) milestones uses its
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_year_bounds
 
-from .models import ProgressUpdate, WorkStatus
+from .models import OPEN_STATUSES, STARTED_STATUSES, ProgressUpdate, WorkStatus
 
 DUE_SOON_DAYS = 30
 
@@ -72,7 +72,35 @@ class ShowsProgress:
         return Health.label(self.health) if self.health else ""
 
 
-OPEN = [WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED]
+OPEN = list(OPEN_STATUSES)
+
+
+def open_q(prefix: str = "") -> Q:
+    """Milestones still to be done (`prefix` is the path to the milestone, e.g. "milestones")."""
+    return Q(**{f"{prefix}{'__' if prefix else ''}status__in": OPEN})
+
+
+def overdue_q(today: dt.date, prefix: str = "") -> Q:
+    """Open milestones whose due date has passed."""
+    return open_q(prefix) & Q(**{f"{prefix}{'__' if prefix else ''}due_date__lt": today})
+
+
+def due_soon_q(today: dt.date, prefix: str = "") -> Q:
+    """Open milestones due today or within DUE_SOON_DAYS."""
+    p = f"{prefix}{'__' if prefix else ''}"
+    return open_q(prefix) & Q(**{f"{p}due_date__gte": today,
+                                 f"{p}due_date__lte": today + dt.timedelta(days=DUE_SOON_DAYS)})
+
+
+def milestone_urgency(status: str, due_date: dt.date, today: dt.date) -> str:
+    """One milestone's state on a day: "overdue", "soon" (due within DUE_SOON_DAYS), "later" or "closed"."""
+    if status not in OPEN_STATUSES:
+        return "closed"
+    if due_date < today:
+        return "overdue"
+    if due_date <= today + dt.timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return "later"
 
 
 def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones") -> QuerySet:
@@ -85,9 +113,8 @@ def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "mi
     return qs.annotate(
         ms_total=Count(p, filter=~Q(**{f"{p}__status": WorkStatus.CANCELLED})),
         ms_done=Count(p, filter=Q(**{f"{p}__status": WorkStatus.DONE})),
-        ms_started=Count(p, filter=Q(**{f"{p}__status__in": [WorkStatus.IN_PROGRESS, WorkStatus.DONE,
-                                                            WorkStatus.DELAYED]})),
-        ms_overdue=Count(p, filter=Q(**{f"{p}__status__in": OPEN, f"{p}__due_date__lt": today})),
+        ms_started=Count(p, filter=Q(**{f"{p}__status__in": STARTED_STATUSES})),
+        ms_overdue=Count(p, filter=overdue_q(today, p)),
         ms_due_soon_idle=Count(p, filter=Q(**{f"{p}__status": WorkStatus.NOT_STARTED, f"{p}__due_date__gte": today,
                                               f"{p}__due_date__lte": soon})),
         latest_percent=Subquery(latest.values("percent_done")[:1], output_field=IntegerField()),

@@ -14,18 +14,18 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
+from .models import OPEN_STATUSES, STARTED_STATUSES, WorkStatus, sql_in
+
 # Sent after a bulk refresh (a bulk write bypassed the model signals). Higher layers that cache what the
 # data shows listen to it (dashboard.cache); plan_ids is None for a refresh of every plan.
 bulk_refreshed = Signal()
 
-OPEN_SQL = "('not_started', 'in_progress', 'delayed')"
-
 _SELECT = """
 SELECT m.id, l.nationalitem_id, m.plan_id,
-       COALESCE(SUM(CASE WHEN ms.status IS NOT NULL AND ms.status <> 'cancelled' THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN ms.status = 'done' THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN ms.status IN ('in_progress', 'done', 'delayed') THEN 1 ELSE 0 END), 0),
-       MIN(CASE WHEN ms.status IN """ + OPEN_SQL + """ THEN ms.due_date END),
+       COALESCE(SUM(CASE WHEN ms.status IS NOT NULL AND ms.status <> '""" + WorkStatus.CANCELLED + """' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN ms.status = '""" + WorkStatus.DONE + """' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN ms.status IN """ + sql_in(STARTED_STATUSES) + """ THEN 1 ELSE 0 END), 0),
+       MIN(CASE WHEN ms.status IN """ + sql_in(OPEN_STATUSES) + """ THEN ms.due_date END),
        (SELECT pu.percent_done FROM measures_progressupdate pu WHERE pu.measure_id = m.id
          ORDER BY pu.created_at DESC, pu.id DESC LIMIT 1),
        COALESCE((SELECT pu.status FROM measures_progressupdate pu WHERE pu.measure_id = m.id

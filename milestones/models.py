@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from measures.models import Measure, WorkStatus
+from measures.models import OPEN_STATUSES, Measure, WorkStatus, completion_date_error
 from plans.models import Department, Plan
 
 
@@ -21,7 +21,7 @@ class Milestone(models.Model):
         GOAL = "goal", _("到達目標")
 
     Status = WorkStatus
-    OPEN_STATUSES = (WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS, WorkStatus.DELAYED)
+    OPEN_STATUSES = OPEN_STATUSES  # measures.models: the one definition of "open"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("計画"),
                              editable=False)
@@ -72,10 +72,9 @@ class Milestone(models.Model):
         return {self.owner_department_id, self.measure.owner_department_id}
 
     def clean(self) -> None:
-        if self.status == WorkStatus.DONE and not self.completed_on:
-            raise ValidationError({"completed_on": _("完了にするときは完了日を入力してください。")})
-        if self.status != WorkStatus.DONE and self.completed_on:
-            raise ValidationError({"completed_on": _("完了日は状況が「完了」のときだけ入力できます。")})
+        message = completion_date_error(self.status, self.completed_on)
+        if message:
+            raise ValidationError({"completed_on": message})
 
     def save(self, *args, **kwargs) -> None:
         self.plan_id = self.measure.plan_id

@@ -1,4 +1,7 @@
-"""Writes to milestones. Views and imports call these; they check permissions themselves."""
+"""Writes to milestones from the staff pages (milestones/views.py). Each service checks permissions itself.
+
+The Excel import (importing/, admins only) writes milestones in bulk in its own transaction, and the Django
+admin saves through its ModelAdmin; neither goes through these functions."""
 
 from __future__ import annotations
 

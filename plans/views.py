@@ -7,9 +7,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import check_database, check_redis
-from .models import Plan
 from .permissions import access_for
 from .roles import Role
+from .selectors import visible_plans
 
 
 @never_cache
@@ -29,7 +29,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # Where each role lands after login ("/"). A role without an entry sees the plan list below.
 LANDING_BY_ROLE: dict[str, str] = {
     Role.STAFF: "work:mine",  # 「担当の取組」: the department's measures and milestones, most urgent first
-    Role.COUNCIL: "dashboard:overview",  # issue 5: the council dashboard
+    Role.COUNCIL: "dashboard:overview",  # the council dashboard
     Role.VIEWER: "dashboard:overview",
 }
 
@@ -42,7 +42,5 @@ def home(request: HttpRequest) -> HttpResponse:
     target = LANDING_BY_ROLE.get(access.role or "")
     if target and not access.is_superuser:
         return redirect(target)
-    plans = Plan.objects.select_related("municipality", "edition")
-    if not access.is_superuser:
-        plans = plans.filter(municipality_id=access.municipality_id)
+    plans = visible_plans(request.user).select_related("municipality", "edition")
     return render(request, "plans/home.html", {"plans": plans, "access": access})

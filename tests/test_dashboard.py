@@ -1,4 +1,4 @@
-"""Council dashboard (issue 5): numbers on a hand-built plan, drill-downs that count what the overview shows,
+"""Council dashboard: numbers on a hand-built plan, drill-downs that count what the overview shows,
 read-only for everyone, public mode, exports that contain what the page shows."""
 
 from __future__ import annotations

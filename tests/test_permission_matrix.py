@@ -5,7 +5,7 @@ The URL names come from the resolver, so a view added without an entry in EXPECT
 arguments, how to build them to KWARGS; if a POST needs a valid body, to POST_DATA).
 
 Codes: an int is the status code; LOGIN is a redirect to the login page; REDIRECT any other 302.
-Rules the rows follow (DESIGN.md §1): anonymous users are sent to log in; another municipality's objects
+Rules the rows follow (docs/roles-and-permissions.md): anonymous users are sent to log in; another municipality's objects
 are 404 (their existence is not shown); a write by someone who may not change the object is 403;
 POST to a read-only page is 405.
 Skipped on purpose: the Django admin (its own permission system, scoped in plans/admin_scoping.py),
@@ -89,13 +89,13 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "home": read_page(council=(REDIRECT, 405), viewer=(REDIRECT, 405), staff_owner=(REDIRECT, 405),
                       staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405)),
     "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
-    # issue 4: detail pages and staff updates
+    # detail pages and staff updates
     "measures:detail": read_page(),
     "milestones:detail": read_page(),
     "measures:report_progress": owner_write(),
     "measures:record_value": owner_write(),
     "milestones:update": owner_write(),
-    # issue 6: each user's own reminder opt-out; the department calendar feed (the token in the URL is the
+    # each user's own reminder opt-out; the department calendar feed (the token in the URL is the
     # secret, so it is public on purpose: calendar apps cannot log in)
     "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
                                      staff_owner=(200, REDIRECT), staff_other_dept=(200, REDIRECT),
@@ -103,7 +103,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
                                    staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
                                    admin=(200, 405)),
-    # issue 5: dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
+    # dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
     # municipality's plan, so another city's staff get their own dashboard, 200) and the open-data API
     # (read-only: every write is refused by the permission, 403, before any object is looked up)
     **{name: dashboard_page() for name in ("dashboard:overview", "dashboard:measures", "dashboard:milestones",

@@ -1,4 +1,4 @@
-"""The progress rules of DESIGN.md §3 (measures/progress.py), on hand-built data with hand-computed values."""
+"""The progress rules of docs/progress.md (measures/progress.py), on hand-built data with hand-computed values."""
 
 import datetime as dt
 from decimal import Decimal

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from milestones.timeline import measure_timeline, milestone_timeline
 from measures.services import indicator_record_value, measure_report_progress
 from milestones.services import milestone_update
+from milestones.timeline import measure_timeline, milestone_timeline
 from plans.models import ImportRun
 
 from .factories import IndicatorFactory

@@ -14,12 +14,12 @@ from core.fiscal import fiscal_year_bounds
 from core.people import person_label
 from measures.models import Measure, ProgressUpdate
 from measures.progress import (
-    DUE_SOON_DAYS,
     OPEN,
     Health,
     ShowsProgress,
     annotate_measure_progress,
     health_of_annotated,
+    milestone_urgency,
     ratio_of_annotated,
 )
 from measures.selectors import KpiRow, indicator_prefetch, kpi_rows
@@ -71,16 +71,6 @@ class WorkList:
     departments: list
     measures: list[MeasureRow] = field(default_factory=list)
     milestones: list[MilestoneRow] = field(default_factory=list)
-
-
-def _milestone_urgency(ms: Milestone, today: dt.date) -> str:
-    if ms.status not in OPEN:
-        return "closed"
-    if ms.due_date < today:
-        return "overdue"
-    if ms.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS):
-        return "soon"
-    return "later"
 
 
 _URGENCY_ORDER = {"overdue": 0, "soon": 1, "later": 2, "closed": 3}
@@ -137,7 +127,7 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
     far = dt.date.max
     result.measures.sort(key=lambda r: (Health.ORDER.index(r.health), r.next_due or far, r.measure.code))
 
-    rows = [MilestoneRow(milestone=ms, urgency=_milestone_urgency(ms, today)) for ms in
+    rows = [MilestoneRow(milestone=ms, urgency=milestone_urgency(ms.status, ms.due_date, today)) for ms in
             ms_qs.select_related("measure", "owner_department", "updated_by__membership")]
     rows.sort(key=lambda r: (_URGENCY_ORDER[r.urgency], r.milestone.due_date, r.milestone.code))
     result.milestones = rows

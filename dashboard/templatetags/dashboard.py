@@ -1,4 +1,4 @@
-"""Template helpers of the dashboard (issue 5): links that keep the current filter, and percent text."""
+"""Template helpers of the dashboard: links that keep the current filter, and percent text."""
 
 from django import template
 

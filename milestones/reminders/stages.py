@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from measures.models import OPEN_STATUSES as _OPEN
+
 from ..business_days import next_business_day
-from ..models import Milestone
 
 STAGE_DUE = "due"
 STAGE_STALE = "stale"
-OPEN_STATUSES = [str(s) for s in Milestone.OPEN_STATUSES]
+OPEN_STATUSES = [str(s) for s in _OPEN]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Rebuild the progress roll-up (issue 5), or with --check list rows that differ from the live data."""
+"""Rebuild the progress roll-up, or with --check list rows that differ from the live data."""
 
 from django.core.management.base import BaseCommand, CommandError
 
