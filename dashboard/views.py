@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from measures.models import ChangeLevel
 from measures.progress import GRADE_RULE, Health
 from plans.models import Plan
 from plans.permissions import Access, access_for
@@ -111,7 +112,11 @@ def _context(request: HttpRequest) -> Context:
     if health and health not in HEALTH_KEYS:
         errors.append(_("状況の指定「%(value)s」は正しくないため、無視しました。") % {"value": health[:40]})
         health = None
-    filters = Filters(fy=fy, department=_int(request, "dept", _("部署"), errors),
+    level = request.GET.get("level", "").strip() or None
+    if level and level not in ChangeLevel.values:
+        errors.append(_("変革の段階の指定「%(value)s」は正しくないため、無視しました。") % {"value": level[:40]})
+        level = None
+    filters = Filters(fy=fy, level=level, department=_int(request, "dept", _("部署"), errors),
                       item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
                       pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
                       measure=_int(request, "measure", _("施策"), errors))
@@ -157,7 +162,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         for card in data.kpis:
             card.svg = charts.kpi_spark(card)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-                   "item_choices": data.item_choices}
+                   "item_choices": data.item_choices, "level_choices": list(ChangeLevel.choices)}
         return render_to_string("dashboard/overview_body.html",
                                 _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart), request)
 

@@ -210,3 +210,13 @@ def test_the_open_data_api_lists_approved_reports_without_internal_fields(client
     assert len(client.get("/api/evaluation-reports/").json()["results"]) == 3
     client.force_login(cast.mallory)
     assert client.get("/api/evaluation-reports/").json()["results"] == []  # another city's
+
+
+def test_plain_number_drops_trailing_zeros():
+    from measures.templatetags.money import plain_number
+
+    assert (plain_number(Decimal("48.5000")), plain_number(Decimal("90.0000")), plain_number(12000)) == (
+        "48.5",
+        "90",
+        "12,000",
+    )

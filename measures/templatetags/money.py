@@ -60,3 +60,12 @@ def yen(value) -> str:
     if number is None:
         return "—"
     return f"{number:,.0f}円"
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A stored decimal as a person writes it: 48.5000 → 「48.5」, 90.0000 → 「90」, 12000 → 「12,000」; None → 「—」."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    return format(number.normalize(), ",f")
