@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from evaluations.selectors import value_summary
 from measures.models import ChangeLevel
 from measures.progress import GRADE_RULE, Health
 from plans.models import Plan
@@ -161,10 +162,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
         for card in data.kpis:
             card.svg = charts.kpi_spark(card)
+        value_card = value_summary(plan=ctx.plan, published_only=ctx.public)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
                    "item_choices": data.item_choices, "level_choices": list(ChangeLevel.choices)}
         return render_to_string("dashboard/overview_body.html",
-                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart), request)
+                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
+                                      value_card=value_card), request)
 
     return render(request, "dashboard/overview.html",
                   _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))

@@ -290,7 +290,7 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = (
-        f'attachment; filename="progress-report-{round_.plan.code}-{round_.fiscal_year}.xlsx"'
+        f'attachment; filename="progress-report-{round_.plan_id}-{round_.fiscal_year}.xlsx"'
     )
     return response
 

@@ -220,3 +220,14 @@ def test_plain_number_drops_trailing_zeros():
         "90",
         "12,000",
     )
+
+
+def test_the_dashboard_card_shows_the_same_total_as_the_page(client, cast, city, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        summary = selectors.value_summary(plan=cast.plan)
+    assert summary.cost == selectors.value_for_money(plan=cast.plan).total.cost == 1700
+    assert (summary.hours_saved, summary.cost_per_hour_yen, summary.evaluations) == (300, 5667, 3)
+    client.force_login(cast.council)
+    html = client.get(reverse("dashboard:overview")).content.decode()
+    assert "費用対価値（令和7年度）" in html and "1,700千円" in html and "5,667円" in html
+    assert selectors.value_summary(plan=cast.plan, published_only=True) is None  # the public sees published only
