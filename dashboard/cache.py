@@ -3,9 +3,10 @@
 Any write the dashboards show (milestones, measures, progress updates, KPIs and their values, plans,
 pillars, departments, item links) bumps the version — at once and again after commit, so a reader racing a
 transaction cannot keep pre-commit numbers — and every cached body becomes unreachable. Bulk writers that
-bypass signals refresh the roll-up, whose `bulk_refreshed` signal invalidates too; DASHBOARD_CACHE_SECONDS bounds
-anything missed. The cache is settings.DASHBOARD_CACHE (Redis when REDIS_URL is set, so every worker sees
-the same version; per-process memory otherwise). 0 seconds turns caching off.
+bypass signals refresh the roll-up, whose `bulk_refreshed` signal invalidates too, and the KPI values' bulk write
+sends `values_recorded`; DASHBOARD_CACHE_SECONDS bounds anything missed. The cache is settings.DASHBOARD_CACHE
+(Redis when REDIS_URL is set, so every worker sees the same version; per-process memory otherwise). 0 seconds
+turns caching off.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from measures.rollup import bulk_refreshed
+from measures.services import values_recorded
 
 VERSION_KEY = "dash:version"
 
@@ -80,4 +82,9 @@ def _items_changed(sender, action: str, **kwargs) -> None:
 
 @receiver(bulk_refreshed, dispatch_uid="dash-cache-bulk")
 def _bulk_refreshed(sender, **kwargs) -> None:
+    _changed()
+
+
+@receiver(values_recorded, dispatch_uid="dash-cache-kpi-values")
+def _kpi_values_recorded(sender, **kwargs) -> None:
     _changed()

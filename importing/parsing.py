@@ -1,7 +1,8 @@
 """Cell-level parsing for the plan workbook (docs/import-format.md): normalisation, numbers, dates, fiscal years,
 Japanese choice labels, national items and departments.
 
-Every function raises `CellError` with a Japanese message that the preview shows next to the cell.
+Every function raises `CellError` with a message (gettext; Japanese by default) that the preview shows next to the
+cell.
 Codes, numbers, dates and references are NFKC-normalised (full-width → half-width); free text (names,
 summaries) is only trimmed, so that a title written with full-width brackets round-trips unchanged.
 """
@@ -16,13 +17,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from core.fiscal import JapaneseDateError, parse_date, parse_fiscal_year
 from core.formulas import unneutralise
 
 
 class CellError(ValueError):
-    """A cell value that cannot be used; str(error) is the Japanese reason."""
+    """A cell value that cannot be used; str(error) is the reason, in the person's language."""
 
 
 def is_blank(value: object) -> bool:
@@ -51,7 +53,7 @@ def clean_text(value: object, *, max_length: int | None = None) -> str:
         text = unneutralise(str(value).strip())
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if max_length is not None and len(text) > max_length:
-        raise CellError(f"{max_length}文字以内にしてください（{len(text)}文字あります）。")
+        raise CellError(_("%(max)s文字以内にしてください（%(length)s文字あります）。") % {"max": max_length, "length": len(text)})
     return text
 
 
@@ -62,9 +64,9 @@ def clean_code(value: object, *, max_length: int = 32) -> str:
     else:
         text = unicodedata.normalize("NFKC", clean_text(value)).strip()
     if any(ch.isspace() for ch in text):
-        raise CellError("コードに空白は使えません。")
+        raise CellError(_("コードに空白は使えません。"))
     if len(text) > max_length:
-        raise CellError(f"コードは{max_length}文字以内にしてください。")
+        raise CellError(_("コードは%(max)s文字以内にしてください。") % {"max": max_length})
     return text
 
 
@@ -76,18 +78,18 @@ def clean_decimal(value: object) -> Decimal | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        raise CellError("数値を入力してください。")
+        raise CellError(_("数値を入力してください。"))
     if isinstance(value, int | float):
         return Decimal(str(value))
     text = nfkc(value).replace(",", "").replace("，", "")
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise CellError(f"「{value}」は数値として読めません。")
+        raise CellError(_("「%(value)s」は数値として読めません。") % {"value": value})
     if not number.is_finite():
-        raise CellError(f"「{value}」は数値として読めません。")
+        raise CellError(_("「%(value)s」は数値として読めません。") % {"value": value})
     if abs(number) >= Decimal(10) ** 14:
-        raise CellError("数値が大きすぎます。")
+        raise CellError(_("数値が大きすぎます。"))
     return number
 
 
@@ -96,7 +98,7 @@ def clean_integer(value: object) -> int | None:
     if number is None:
         return None
     if number != number.to_integral_value():
-        raise CellError(f"「{value}」は整数で入力してください。")
+        raise CellError(_("「%(value)s」は整数で入力してください。") % {"value": value})
     return int(number)
 
 
@@ -130,7 +132,7 @@ def clean_email(value: object) -> str:
     try:
         validate_email(text)
     except ValidationError:
-        raise CellError(f"「{text}」はメールアドレスとして正しくありません。")
+        raise CellError(_("「%(value)s」はメールアドレスとして正しくありません。") % {"value": text})
     return text
 
 
@@ -154,7 +156,8 @@ class ChoiceParser:
         try:
             return self._lookup[_key(text)]
         except KeyError:
-            raise CellError(f"「{text}」は選べません。{'、'.join(self.labels.values())} のいずれかを入力してください。")
+            raise CellError(_("「%(value)s」は選べません。%(choices)s のいずれかを入力してください。")
+                            % {"value": text, "choices": "、".join(self.labels.values())})
 
     def label(self, stored: str) -> str:
         return self.labels.get(stored, stored)
@@ -193,16 +196,19 @@ class NationalItemLookup:
     def resolve(self, value: object) -> tuple[int, ...]:
         parts = split_list(value)
         if not parts:
-            raise CellError(f"国の取組項目を1つ以上入力してください（番号1〜{self.max_number} または項目名）。")
+            raise CellError(_("国の取組項目を1つ以上入力してください（番号1〜%(max)s または項目名）。")
+                            % {"max": self.max_number})
         numbers = set()
         for part in parts:
             item = self.by_name.get(_key(part))
             if item is None and (m := _NUMBERED_RE.match(part)):
                 item = self.by_number.get(int(m[1]))
                 if item is None:
-                    raise CellError(f"国の取組項目「{part}」はありません。番号は1〜{self.max_number}です。")
+                    raise CellError(_("国の取組項目「%(item)s」はありません。番号は1〜%(max)sです。")
+                                    % {"item": part, "max": self.max_number})
             if item is None:
-                raise CellError(f"国の取組項目「{part}」が見つかりません。番号（1〜{self.max_number}）か項目名を入力してください。")
+                raise CellError(_("国の取組項目「%(item)s」が見つかりません。番号（1〜%(max)s）か項目名を入力してください。")
+                                % {"item": part, "max": self.max_number})
             numbers.add(item.number)
         return tuple(sorted(numbers))
 
@@ -230,6 +236,8 @@ class DepartmentLookup:
         if key in self.by_name:
             code = self.by_name[key]
             if code is None:
-                raise CellError(f"部署名「{text}」は複数あります。部署コードで指定してください。")
+                raise CellError(_("部署名「%(name)s」は複数あります。部署コードで指定してください。") % {"name": text})
             return code
-        raise CellError(f"部署「{text}」が見つかりません。部署コードか部署名を入力してください（「部署」シートで追加できます）。")
+        # 「部署」 is the sheet's name in the file, the same in every language.
+        raise CellError(_("部署「%(name)s」が見つかりません。部署コードか部署名を入力してください（「部署」シートで追加できます）。")
+                        % {"name": text})

@@ -1,5 +1,14 @@
-"""Reading an uploaded file into raw sheets: .xlsx (openpyxl read-only, formulas detected) or one CSV sheet
-(UTF-8 with or without BOM, or CP932). File-level problems raise `ImportFileError` with a Japanese message."""
+"""Reading an uploaded file, the import's first stage.
+
+1. The file into raw sheets: .xlsx (openpyxl read-only, formulas detected) or one CSV sheet (UTF-8 with or without
+   BOM, or CP932). File-level problems raise `ImportFileError` with a message for the person (gettext).
+2. The raw sheets into the workbook's sheets (by name or alias; a CSV by its columns), each header into a Resource
+   field, each row's cells into cleaned values (`SheetRow`) with the Resources' widgets. Problems become
+   `RowError`s in the preview; the cross-sheet checks and the comparison with the database come next (checks.py).
+
+Sheet names and headers (「施策」, 「施策コード」 …) are the file format: messages quote them as the file has them, in
+every language, because that is what the person must find or type in the workbook.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +20,14 @@ import unicodedata
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import parsing
+from .preview import Preview, RowError, SheetReport, SheetRow, shown
+from .resources import REQUIRED_SHEETS, SHEET_RESOURCES, SheetResource
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A run of this many blank rows ends a sheet: LibreOffice can declare (and even write) a million rows.
@@ -22,7 +37,7 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024  # zip bomb guard
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read; str(error) is the Japanese message."""
+    """The file as a whole cannot be read; str(error) is the message for the person."""
 
 
 @dataclass
@@ -44,9 +59,10 @@ def max_rows() -> int:
 def check_size(size: int) -> None:
     limit = max_bytes()
     if size > limit:
-        raise ImportFileError(f"ファイルが大きすぎます（{size / 1024 / 1024:.1f} MB）。上限は {limit / 1024 / 1024:.0f} MB です。")
+        raise ImportFileError(_("ファイルが大きすぎます（%(size)s MB）。上限は %(limit)s MB です。")
+                              % {"size": f"{size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.0f}"})
     if size == 0:
-        raise ImportFileError("ファイルが空です。")
+        raise ImportFileError(_("ファイルが空です。"))
 
 
 # The last files read, by content hash: the confirm after a preview in the same process (the command line,
@@ -74,20 +90,20 @@ def _read_file(data: bytes, file_name: str) -> list[RawSheet]:
         return [read_csv(data, file_name)]
     if data.startswith(OLE_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptionInfo" in data:
-            raise ImportFileError("パスワードで保護（暗号化）されたブックは読み込めません。"
-                                  "Excelでパスワードを解除して保存し直してからアップロードしてください。")
-        raise ImportFileError("古い形式（.xls）のExcelファイルです。Excelで「Excel ブック (*.xlsx)」形式で"
-                              "保存し直してからアップロードしてください。")
+            raise ImportFileError(_("パスワードで保護（暗号化）されたブックは読み込めません。"
+                                    "Excelでパスワードを解除して保存し直してからアップロードしてください。"))
+        raise ImportFileError(_("古い形式（.xls）のExcelファイルです。Excelで「Excel ブック (*.xlsx)」形式で"
+                                "保存し直してからアップロードしてください。"))
     if not (lower.endswith(".xlsx") or lower.endswith(".xlsm")):
-        raise ImportFileError("読み込めるのは Excel ブック（.xlsx）と CSV（.csv）だけです。")
+        raise ImportFileError(_("読み込めるのは Excel ブック（.xlsx）と CSV（.csv）だけです。"))
     if not data.startswith(b"PK"):
-        raise ImportFileError("Excel ブック（.xlsx）ではありません。拡張子だけが .xlsx になっている可能性があります。")
+        raise ImportFileError(_("Excel ブック（.xlsx）ではありません。拡張子だけが .xlsx になっている可能性があります。"))
     return read_xlsx(data)
 
 
 def _damaged() -> ImportFileError:
-    return ImportFileError("ファイルが壊れているため読み込めません（zip 形式として不正です）。"
-                           "Excelで開けるか確かめ、保存し直してからアップロードしてください。")
+    return ImportFileError(_("ファイルが壊れているため読み込めません（zip 形式として不正です）。"
+                             "Excelで開けるか確かめ、保存し直してからアップロードしてください。"))
 
 
 def read_xlsx(data: bytes) -> list[RawSheet]:
@@ -101,18 +117,19 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
-            raise ImportFileError("Word の文書です。Excel ブック（.xlsx）をアップロードしてください。")
-        raise ImportFileError("Excel ブック（.xlsx）ではありません（zip ファイルですがブックの中身がありません）。")
+            raise ImportFileError(_("Word の文書です。Excel ブック（.xlsx）をアップロードしてください。"))
+        raise ImportFileError(_("Excel ブック（.xlsx）ではありません（zip ファイルですがブックの中身がありません）。"))
     if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
-        raise ImportFileError("ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。")
+        raise ImportFileError(_("ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。"))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types (KeyError, XML errors…) for damaged parts
-        raise ImportFileError("ブックの内容が壊れているため読み込めません。Excelで開いて保存し直してからアップロードしてください。")
+        raise ImportFileError(_("ブックの内容が壊れているため読み込めません。Excelで開いて保存し直してからアップロードしてください。"))
     try:
         sheets = []
         for name in workbook.sheetnames:
             worksheet = workbook[name]
+            # The template's hidden drop-down list sheet (template.CHOICES_SHEET, a name of the file format).
             if getattr(worksheet, "sheet_state", "visible") != "visible" and name.startswith("選択肢"):
                 continue
             try:
@@ -121,7 +138,7 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
             except ImportFileError:
                 raise
             except Exception:
-                raise ImportFileError(f"シート「{name}」の内容が壊れているため読み込めません。")
+                raise ImportFileError(_("シート「%(sheet)s」の内容が壊れているため読み込めません。") % {"sheet": name})
         return sheets
     finally:
         workbook.close()
@@ -163,7 +180,8 @@ def _read_worksheet(name: str, worksheet, *, has_formulas: bool = True) -> RawSh
         blank_run = 0
         count += 1
         if count > limit:
-            raise ImportFileError(f"シート「{name}」のデータが多すぎます（上限 {limit:,} 行）。シートを分けて取り込んでください。")
+            raise ImportFileError(_("シート「%(sheet)s」のデータが多すぎます（上限 %(limit)s 行）。シートを分けて取り込んでください。")
+                                  % {"sheet": name, "limit": f"{limit:,}"})
         if len(values) < width:
             values.extend([None] * (width - len(values)))
         sheet.rows.append((row_number, values))
@@ -184,12 +202,12 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("cp932")
     except UnicodeDecodeError:
-        raise ImportFileError("CSV の文字コードが読み取れません。UTF-8 か Shift_JIS（CP932）で保存してください。")
+        raise ImportFileError(_("CSV の文字コードが読み取れません。UTF-8 か Shift_JIS（CP932）で保存してください。"))
 
 
 def read_csv(data: bytes, file_name: str) -> RawSheet:
     if data.startswith(b"PK") or data.startswith(OLE_SIGNATURE) or b"\x00" in data[:4096]:
-        raise ImportFileError("CSV ファイルではありません（中身が Excel などのバイナリ形式です）。")
+        raise ImportFileError(_("CSV ファイルではありません（中身が Excel などのバイナリ形式です）。"))
     text = decode_csv(data)
     try:
         rows = csv.reader(io.StringIO(text, newline=""))
@@ -210,9 +228,147 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
             blank_run = 0
             count += 1
             if count > max_rows():
-                raise ImportFileError(f"CSV のデータが多すぎます（上限 {max_rows():,} 行）。")
+                raise ImportFileError(_("CSV のデータが多すぎます（上限 %(limit)s 行）。") % {"limit": f"{max_rows():,}"})
             values = (values + [None] * len(headers))[: max(len(headers), 1)]
             sheet.rows.append((row_number, [v if v is None or v.strip() else None for v in values]))
     except csv.Error as exc:
-        raise ImportFileError(f"CSV の形式が正しくありません（{exc}）。")
+        raise ImportFileError(_("CSV の形式が正しくありません（%(error)s）。") % {"error": exc})
     return sheet
+
+
+# --- sheets, headers, rows ----------------------------------------------------------------------
+
+# Sheet names of the file format (never translated) → the other names a sheet may have in an uploaded file.
+SHEET_ALIASES = {
+    "部署": ("departments", "department", "部署一覧"),
+    "施策": ("measures", "measure", "施策一覧"),
+    "マイルストーン": ("milestones", "milestone", "工程", "工程表"),
+    "指標": ("indicators", "indicator", "kpi", "kpis", "指標(kpi)"),
+    "年度評価": ("evaluations", "evaluation", "評価", "事業評価"),
+}
+
+
+def norm_key(text: str) -> str:
+    """A sheet name, header or pillar name as compared: NFKC, lower case, no spaces or 必須 marks."""
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    for mark in ("*", "※", "(必須)", "必須"):  # how people mark required headers in Japanese workbooks
+        text = text.replace(mark, "")
+    return text.replace(" ", "").replace("　", "")
+
+
+def match_sheets(raw_sheets: list[RawSheet], file_name: str, preview: Preview) -> dict[str, RawSheet]:
+    """Workbook sheet name → the raw sheet that holds it; missing or doubled sheets go to preview.file_errors."""
+    lookup = {}
+    for resource in SHEET_RESOURCES:
+        lookup[norm_key(resource.sheet_name)] = resource.sheet_name
+        for alias in SHEET_ALIASES[resource.sheet_name]:
+            lookup[norm_key(alias)] = resource.sheet_name
+    matched: dict[str, RawSheet] = {}
+    is_csv = file_name.lower().endswith(".csv")
+    for raw in raw_sheets:
+        target = lookup.get(norm_key(raw.name))
+        if target is None and is_csv:
+            target = _guess_sheet(raw)
+        if target is None:
+            continue
+        if target in matched:
+            preview.file_errors.append(RowError(raw.name, None, "", "", _("シート「%(sheet)s」が2つあります。1つにまとめてください。")
+                                                % {"sheet": target}))
+            continue
+        matched[target] = raw
+        preview.sheets[target].present = True
+    if is_csv:
+        if not matched:
+            expected = "／".join(f"{r.sheet_name}: {'、'.join(r.header_of(f) for f in r.required)}" for r in SHEET_RESOURCES)
+            found = "、".join(raw_sheets[0].headers) if raw_sheets else ""
+            preview.file_errors.append(RowError(
+                "", 1, "", "", _("CSV がどのシートのものか判別できません。必須の列をそろえてください（%(expected)s）。見つかった列: %(found)s")
+                % {"expected": expected, "found": found or _("なし")}))
+        return matched
+    missing = [name for name in REQUIRED_SHEETS if name not in matched]
+    if missing:
+        found = "、".join(raw.name for raw in raw_sheets) or _("なし")
+        # The sheet names are the file's: the same in every language.
+        preview.file_errors.append(RowError(
+            "", None, "", "", _("シート「%(missing)s」がありません。必要なシート: 施策、マイルストーン、指標"
+                                "（部署と年度評価は任意）。見つかったシート: %(found)s") % {"missing": "」「".join(missing), "found": found}))
+    return matched
+
+
+def _guess_sheet(raw: RawSheet) -> str | None:
+    best, best_score = None, 0
+    for resource in SHEET_RESOURCES:
+        lookup = _column_lookup(resource)
+        found = {lookup.get(norm_key(h)) for h in raw.headers} - {None}
+        if all(f in found for f in resource.required) and len(found) > best_score:
+            best, best_score = resource.sheet_name, len(found)
+    return best
+
+
+def _column_lookup(resource: type[SheetResource]) -> dict[str, str]:
+    lookup = {}
+    for name, _fld in resource.column_fields():
+        for alias in resource.aliases.get(name, ()):
+            lookup.setdefault(norm_key(alias), name)
+    for name, fld in resource.column_fields():
+        lookup[norm_key(fld.column_name)] = name  # the Japanese header wins over any alias
+    return lookup
+
+
+def map_headers(resource: type[SheetResource], raw: RawSheet, report: SheetReport) -> dict[int, str] | None:
+    """Column index → field name, or None (with an error) when a required column is missing."""
+    lookup = _column_lookup(resource)
+    mapping: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    for index, header in enumerate(raw.headers):
+        name = lookup.get(norm_key(header)) if header else None
+        if name is None:
+            continue
+        if name in seen:
+            report.errors.append(RowError(raw.name, 1, header, "", _("列「%(column)s」が2つあります（「%(first)s」と「%(second)s」）。")
+                                          % {"column": resource.header_of(name), "first": seen[name], "second": header}))
+            return None
+        seen[name] = header
+        mapping[index] = name
+    missing = [resource.header_of(f) for f in resource.required if f not in seen]
+    if missing:
+        expected = "、".join(fld.column_name for _, fld in resource.column_fields())
+        found = "、".join(h for h in raw.headers if h) or _("なし")
+        report.errors.append(RowError(
+            raw.name, 1, "、".join(missing), "",
+            _("必須の列「%(missing)s」がありません。1行目に見出しが必要です。期待する見出し: %(expected)s。見つかった見出し: %(found)s")
+            % {"missing": "」「".join(missing), "expected": expected, "found": found}))
+        return None
+    return mapping
+
+
+def clean_rows(resource: SheetResource, raw: RawSheet, header_map: dict[int, str] | None,
+               report: SheetReport) -> list[SheetRow]:
+    """Each data row's cells through the Resource's widgets; a cell that cannot be used is a RowError."""
+    if header_map is None:
+        return []
+    rows = []
+    widgets = {name: resource.fields[name].widget for name in header_map.values()}
+    headers = {name: raw.headers[index] for index, name in header_map.items()}
+    for number, values in raw.rows:
+        cleaned: dict[str, Any] = {}
+        ok = True
+        for index, name in header_map.items():
+            value = values[index] if index < len(values) else None
+            if (number, index) in raw.formulas:
+                report.errors.append(RowError(raw.name, number, headers[name], str(value),
+                                              _("数式は使えません。値として貼り付け（「値のみ貼り付け」）してください。")))
+                ok = False
+                continue
+            widget = widgets[name]
+            if name in resource.required and parsing.is_blank(value):
+                report.errors.append(RowError(raw.name, number, headers[name], "", _("必須の項目です。入力してください。")))
+                ok = False
+                continue
+            try:
+                cleaned[name] = widget.clean(value)
+            except parsing.CellError as exc:
+                report.errors.append(RowError(raw.name, number, headers[name], shown(value), str(exc)))
+                ok = False
+        rows.append(SheetRow(number=number, values=cleaned, sheet=raw.name, headers=headers, ok=ok))
+    return rows

@@ -2,8 +2,12 @@
 
 The Resources own the column definitions: Japanese header (`column_name`), accepted English aliases, which
 columns are required, the widget that parses a cell (Japanese dates, fiscal years, labels, national items,
-departments) and renders it for export. The workbook import (workbook.py) uses them to read, the template
+departments) and renders it for export. The import (reading.py) uses them to read, the template
 (template.py) and the admin's per-model export buttons use them to write.
+
+Not translated, on purpose: sheet names, headers, aliases and the choice labels are the file format (a workbook
+written in English must import the same way, and an export must round-trip whatever the exporter's language),
+and the help texts are the 説明 sheet of that Japanese workbook.
 """
 
 from __future__ import annotations

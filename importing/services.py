@@ -1,4 +1,8 @@
-"""Plan import/export services: the admin views and the management commands call only these."""
+"""Plan import/export services: the admin views and the management commands call only these.
+
+An import runs in three stages, one module each: reading.py (the file → sheets → cleaned rows), checks.py (the
+rows against each other and the database → the preview) and apply.py (the one-transaction write).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,16 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 
 from plans import audit
+from plans.imports import import_change_reason
 from plans.models import ImportRun, Plan
 
+from .apply import apply_preview
+from .checks import build_preview
+from .preview import Preview, RowError
 from .template import build_workbook
-from .workbook import Preview, RowError, apply_preview, build_preview
 
 
 class ImportBlocked(Exception):
@@ -24,10 +32,6 @@ class ImportBlocked(Exception):
     def __init__(self, preview: Preview):
         super().__init__("; ".join(e.as_text() for e in preview.errors[:5]))
         self.preview = preview
-
-
-def change_reason(run: ImportRun) -> str:
-    return f"インポート #{run.pk} ({run.file_name})"[:100]
 
 
 def _record(run: ImportRun, preview: Preview, status: str) -> None:
@@ -62,16 +66,19 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             # Two confirms of one preview (a double click, two tabs): the row lock lets one apply it.
             locked = ImportRun.objects.select_for_update().get(pk=run.pk)
             if locked.status != ImportRun.Status.PREVIEWED:
-                preview.file_errors.append(RowError("", None, "", "", "このプレビューは既に取り込み済みか、確定できない状態です。"))
+                preview.file_errors.append(
+                    RowError("", None, "", "", _("このプレビューは既に取り込み済みか、確定できない状態です。")))
                 raise ImportBlocked(preview)
-            apply_preview(preview=preview, user=user, reason=change_reason(run), import_run=run)
+            apply_preview(preview=preview, user=user, reason=import_change_reason(run))
             _record(run, preview, ImportRun.Status.APPLIED)
             # In the same transaction: the audit row exists exactly when the import was written.
             audit.record(request=request, user=user, action="import", target=f"{run.plan} ← {run.file_name}",
                          import_run=run.pk, plan=run.plan.code, counts=preview.counts)
     except DatabaseError as exc:
         # A concurrent change (e.g. a code taken meanwhile): nothing was written.
-        preview.file_errors.append(RowError("", None, "", "", f"データベースへの書き込みに失敗したため、何も取り込んでいません（{exc.__class__.__name__}）。もう一度プレビューからやり直してください。"))
+        preview.file_errors.append(RowError("", None, "", "", _(
+            "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。")
+            % {"error": exc.__class__.__name__}))
         _record(run, preview, ImportRun.Status.FAILED)
         raise ImportBlocked(preview)
     return preview

@@ -4,6 +4,9 @@ Both have the same format — Japanese headers (required ones marked in the 説�
 sheet with each column's meaning and an example, drop-downs for national items, departments, status, kind and
 direction (from a hidden 「選択肢」 sheet), dates formatted as dates — so export → edit → import round-trips.
 Text that a spreadsheet would run as a formula (= + - @) is neutralised by the Resources' widgets.
+
+The workbook's text (sheet names, headers, the 説明 sheet, drop-down messages) is not translated: it is the file
+format, the same whatever the language of the person downloading it (resources.py).
 """
 
 from __future__ import annotations

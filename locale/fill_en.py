@@ -293,6 +293,143 @@ EN: dict[str, str | tuple[str, str]] = {
         "The data changed after the preview and there are now errors. Check the content.",
     "「%(file)s」を取り込みました（インポート #%(id)s: 新規 %(new)s 件、変更 %(changed)s 件）。":
         "Imported \u201c%(file)s\u201d (import #%(id)s: %(new)s new, %(changed)s changed).",
+    # --- importing: reading, checks, preview, services, commands. Sheet names and headers quoted in 「」 are the
+    # file format and stay Japanese in English too (the person must find them in the workbook). ---
+    "Excel取込・出力": "Excel import and export",
+    "ファイルが大きすぎます（%(size)s MB）。上限は %(limit)s MB です。":
+        "The file is too large (%(size)s MB). The limit is %(limit)s MB.",
+    "パスワードで保護（暗号化）されたブックは読み込めません。Excelでパスワードを解除して保存し直してからアップロードしてください。":
+        "A password-protected (encrypted) workbook cannot be read. Remove the password in Excel, save it again and"
+        " upload it.",
+    "古い形式（.xls）のExcelファイルです。Excelで「Excel ブック (*.xlsx)」形式で保存し直してからアップロードしてください。":
+        "This is an old-format (.xls) Excel file. Save it again in Excel as \u201cExcel Workbook (*.xlsx)\u201d and"
+        " upload it.",
+    "読み込めるのは Excel ブック（.xlsx）と CSV（.csv）だけです。":
+        "Only Excel workbooks (.xlsx) and CSV files (.csv) can be read.",
+    "Excel ブック（.xlsx）ではありません。拡張子だけが .xlsx になっている可能性があります。":
+        "This is not an Excel workbook (.xlsx). Perhaps only its extension is .xlsx.",
+    "ファイルが壊れているため読み込めません（zip 形式として不正です）。Excelで開けるか確かめ、保存し直してからアップロードしてください。":
+        "The file is damaged and cannot be read (it is not a valid zip file). Check that Excel opens it, save it"
+        " again and upload it.",
+    "Word の文書です。Excel ブック（.xlsx）をアップロードしてください。":
+        "This is a Word document. Upload an Excel workbook (.xlsx).",
+    "Excel ブック（.xlsx）ではありません（zip ファイルですがブックの中身がありません）。":
+        "This is not an Excel workbook (.xlsx): it is a zip file without a workbook inside.",
+    "ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。":
+        "The workbook's content is too large (its uncompressed size exceeds the limit).",
+    "ブックの内容が壊れているため読み込めません。Excelで開いて保存し直してからアップロードしてください。":
+        "The workbook's content is damaged and cannot be read. Open it in Excel, save it again and upload it.",
+    "シート「%(sheet)s」の内容が壊れているため読み込めません。":
+        "Sheet \u201c%(sheet)s\u201d is damaged and cannot be read.",
+    "シート「%(sheet)s」のデータが多すぎます（上限 %(limit)s 行）。シートを分けて取り込んでください。":
+        "Sheet \u201c%(sheet)s\u201d has too many rows (limit %(limit)s). Split it and import the parts separately.",
+    "CSV の文字コードが読み取れません。UTF-8 か Shift_JIS（CP932）で保存してください。":
+        "The CSV file's character encoding cannot be read. Save it as UTF-8 or Shift_JIS (CP932).",
+    "CSV ファイルではありません（中身が Excel などのバイナリ形式です）。":
+        "This is not a CSV file (its content is a binary format such as Excel).",
+    "CSV のデータが多すぎます（上限 %(limit)s 行）。": "The CSV file has too many rows (limit %(limit)s).",
+    "CSV の形式が正しくありません（%(error)s）。": "The CSV file is not well-formed (%(error)s).",
+    "シート「%(sheet)s」が2つあります。1つにまとめてください。":
+        "There are two \u201c%(sheet)s\u201d sheets. Merge them into one.",
+    "CSV がどのシートのものか判別できません。必須の列をそろえてください（%(expected)s）。見つかった列: %(found)s":
+        "Cannot tell which sheet this CSV file is. Include the required columns (%(expected)s). Columns found:"
+        " %(found)s",
+    "なし": "none",
+    "シート「%(missing)s」がありません。必要なシート: 施策、マイルストーン、指標（部署は任意）。見つかったシート: %(found)s":
+        "Sheet \u201c%(missing)s\u201d is missing. Required sheets: 施策, マイルストーン, 指標 (部署 is optional)."
+        " Sheets found: %(found)s",
+    "列「%(column)s」が2つあります（「%(first)s」と「%(second)s」）。":
+        "Column \u201c%(column)s\u201d appears twice (\u201c%(first)s\u201d and \u201c%(second)s\u201d).",
+    "必須の列「%(missing)s」がありません。1行目に見出しが必要です。期待する見出し: %(expected)s。見つかった見出し: %(found)s":
+        "Required column \u201c%(missing)s\u201d is missing. Headers must be in row 1. Expected headers:"
+        " %(expected)s. Headers found: %(found)s",
+    "数式は使えません。値として貼り付け（「値のみ貼り付け」）してください。":
+        "Formulas cannot be used. Paste the values instead (\u201cPaste Values\u201d).",
+    "必須の項目です。入力してください。": "This item is required. Enter a value.",
+    "%(max)s文字以内にしてください（%(length)s文字あります）。":
+        "Use at most %(max)s characters (there are %(length)s).",
+    "コードに空白は使えません。": "A code cannot contain spaces.",
+    "コードは%(max)s文字以内にしてください。": "A code can have at most %(max)s characters.",
+    "数値を入力してください。": "Enter a number.",
+    "「%(value)s」は数値として読めません。": "\u201c%(value)s\u201d cannot be read as a number.",
+    "数値が大きすぎます。": "The number is too large.",
+    "「%(value)s」は整数で入力してください。": "Enter \u201c%(value)s\u201d as a whole number.",
+    "「%(value)s」はメールアドレスとして正しくありません。": "\u201c%(value)s\u201d is not a valid email address.",
+    "「%(value)s」は選べません。%(choices)s のいずれかを入力してください。":
+        "\u201c%(value)s\u201d is not a valid choice. Enter one of %(choices)s.",
+    "国の取組項目を1つ以上入力してください（番号1〜%(max)s または項目名）。":
+        "Enter at least one national item (a number from 1 to %(max)s or an item name).",
+    "国の取組項目「%(item)s」はありません。番号は1〜%(max)sです。":
+        "There is no national item \u201c%(item)s\u201d. Numbers go from 1 to %(max)s.",
+    "国の取組項目「%(item)s」が見つかりません。番号（1〜%(max)s）か項目名を入力してください。":
+        "National item \u201c%(item)s\u201d was not found. Enter a number (1 to %(max)s) or an item name.",
+    "部署名「%(name)s」は複数あります。部署コードで指定してください。":
+        "Several departments are named \u201c%(name)s\u201d. Use the department code.",
+    "部署「%(name)s」が見つかりません。部署コードか部署名を入力してください（「部署」シートで追加できます）。":
+        "Department \u201c%(name)s\u201d was not found. Enter a department code or name (you can add departments"
+        " on the 部署 sheet).",
+    "コード「%(code)s」が%(row)s行目と重複しています。コードはシート内で一意にしてください。":
+        "Code \u201c%(code)s\u201d duplicates row %(row)s. Codes must be unique within a sheet.",
+    "自分自身を上位部署にはできません。": "A department cannot be its own parent.",
+    "上位部署「%(code)s」が見つかりません。": "Parent department \u201c%(code)s\u201d was not found.",
+    "終了年度（%(end)s年度）が開始年度（%(start)s年度）より前です。":
+        "The end fiscal year (FY%(end)s) is before the start fiscal year (FY%(start)s).",
+    "施策コード「%(code)s」の施策がありません（「施策」シートにも計画にもありません）。":
+        "There is no measure with code \u201c%(code)s\u201d (neither on the 施策 sheet nor in the plan).",
+    "状況が「完了」のときは完了日を入力してください。": "When the status is \u201cDone\u201d, enter the completion date.",
+    "完了日は状況が「完了」のときだけ入力できます（状況: %(status)s）。":
+        "A completion date can only be entered when the status is \u201cDone\u201d (status: %(status)s).",
+    "実績値を入れたときは実績日も入力してください。": "When you enter an actual value, also enter its date.",
+    "実績日を入れたときは実績値も入力してください。": "When you enter an actual date, also enter its value.",
+    "シート「%(sheet)s」": "sheet \u201c%(sheet)s\u201d",
+    "ファイル": "File",
+    "%(row)s行目": "row %(row)s",
+    "列「%(column)s」": "column \u201c%(column)s\u201d",
+    "値「%(value)s」": "value \u201c%(value)s\u201d",
+    "（空欄）": "(blank)",
+    "このプレビューは既に取り込み済みか、確定できない状態です。":
+        "This preview has already been imported or cannot be confirmed.",
+    "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。":
+        "Writing to the database failed, so nothing was imported (%(error)s). Start again from the preview.",
+    "Excel（.xlsx）または CSV から計画を取り込みます。エラーが1件でもあれば何も書き込まず、エラー一覧を標準エラーに出して終了コード1で終わります。":
+        "Imports a plan from Excel (.xlsx) or CSV. If there is any error, nothing is written: the errors go to"
+        " standard error and the command exits with code 1.",
+    "取り込むファイル（.xlsx または .csv）": "The file to import (.xlsx or .csv)",
+    "団体コード（同じ計画コードが複数の自治体にあるとき）":
+        "Municipality code (when several municipalities have the same plan code)",
+    "プレビューだけ行い、何も書き込まない": "Preview only; write nothing",
+    "計画が無ければ作成する（--title が必要）": "Create the plan if it does not exist (needs --title)",
+    "--create-plan で作る計画の名前": "The name of the plan --create-plan creates",
+    "--create-plan: 計画期間の開始年度（既定: 今年度）":
+        "--create-plan: the first fiscal year of the plan period (default: this fiscal year)",
+    "--create-plan: 計画期間の終了年度（既定: 開始年度+4）":
+        "--create-plan: the last fiscal year of the plan period (default: the first year + 4)",
+    "取込を実行したユーザー名（履歴に記録されます）": "The username who runs the import (recorded in the history)",
+    "ファイル「%(path)s」がありません。": "File \u201c%(path)s\u201d does not exist.",
+    "ユーザー「%(user)s」がいません。": "There is no user \u201c%(user)s\u201d.",
+    "エラーが %(count)s 件あるため、何も取り込んでいません。":
+        "Nothing was imported because there are %(count)s errors.",
+    "--dry-run: 何も書き込んでいません。": "--dry-run: nothing was written.",
+    "取り込みました（インポート #%(id)s、計画「%(plan)s」）。": "Imported (import #%(id)s, plan \u201c%(plan)s\u201d).",
+    "計画コード「%(plan)s」の計画が複数の自治体にあります。--municipality で団体コードを指定してください。":
+        "Several municipalities have a plan with code \u201c%(plan)s\u201d. Give the municipality code with"
+        " --municipality.",
+    "計画コード「%(plan)s」の計画がありません（作成するには --create-plan --title を付けてください）。":
+        "There is no plan with code \u201c%(plan)s\u201d (add --create-plan --title to create it).",
+    "--create-plan には --title（計画名）が必要です。": "--create-plan needs --title (the plan's name).",
+    "計画を作る自治体を --municipality（団体コード）で指定してください。":
+        "Give the municipality to create the plan in with --municipality (its code).",
+    "%(sheet)s: 新規 %(new)s / 変更 %(changed)s / 変更なし %(unchanged)s / エラー %(errors)s":
+        "%(sheet)s: new %(new)s / changed %(changed)s / unchanged %(unchanged)s / errors %(errors)s",
+    "計画を取込用と同じ形式の Excel ブックに書き出します（--template で空のテンプレート）。":
+        "Writes a plan to an Excel workbook in the import format (--template: an empty template).",
+    "書き出すファイル（.xlsx）": "The file to write (.xlsx)",
+    "データを含まないテンプレートを書き出す": "Write a template without data",
+    "計画コード「%(plan)s」の計画がありません。": "There is no plan with code \u201c%(plan)s\u201d.",
+    "計画コード「%(plan)s」の計画が複数の自治体にあります。--municipality で指定してください。":
+        "Several municipalities have a plan with code \u201c%(plan)s\u201d. Use --municipality.",
+    "「%(path)s」に書き込めません（%(error)s）。": "Cannot write \u201c%(path)s\u201d (%(error)s).",
+    "%(path)s に書き出しました（%(size)s バイト）。": "Wrote %(path)s (%(size)s bytes).",
     # --- plans/models.py ---
     "団体コード": "Municipality code",
     "全国地方公共団体コード（6桁、検査数字付き）": "Local government code (6 digits, including the check digit)",

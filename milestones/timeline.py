@@ -5,7 +5,6 @@ A fixed number of queries, whatever the length of the history."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -13,20 +12,12 @@ from django.utils.translation import gettext_lazy
 
 from core.people import person_label
 from measures.models import IndicatorValue, Measure, ProgressUpdate, WorkStatus
+from plans.imports import import_run_id_from_reason
 from plans.models import ImportRun
 
 from .models import Milestone
 
 # --- timeline -------------------------------------------------------------------------------------
-
-IMPORT_MARKERS = ("インポート", "取込", "import")
-_IMPORT_RUN_RE = re.compile(r"#(\d+)")
-
-
-def is_import_reason(reason: str | None) -> bool:
-    """History change reasons written by the Excel import mention it (e.g. 「Excelインポート #12」)."""
-    return bool(reason) and any(marker in reason.lower() for marker in IMPORT_MARKERS)
-
 
 @dataclass
 class TimelineEntry:
@@ -40,6 +31,7 @@ class TimelineEntry:
     is_correction: bool = False
     url_name: str = ""
     url_pk: int | None = None
+    import_run_id: int | None = None  # the import that wrote this history row (plans.imports)
 
     KIND_LABELS = {"progress": gettext_lazy("進捗報告"), "milestone": gettext_lazy("マイルストーン"),
                    "kpi": gettext_lazy("指標の実績"), "import": gettext_lazy("インポート"),
@@ -72,7 +64,8 @@ def _milestone_history_entries(records: list) -> list[TimelineEntry]:
         previous[rec.id] = rec
         who = person_label(rec.history_user) if rec.history_user_id else _("システム")
         reason = rec.history_change_reason or ""
-        kind = "import" if is_import_reason(reason) else "milestone"
+        import_run_id = import_run_id_from_reason(reason)
+        kind = "import" if import_run_id is not None else "milestone"
         if rec.history_type == "+":
             entry = TimelineEntry(at=rec.history_date, kind=kind, who=who,
                                   title=_("%(code)s %(title)s を登録") % {"code": rec.code, "title": rec.title},
@@ -94,26 +87,21 @@ def _milestone_history_entries(records: list) -> list[TimelineEntry]:
         if reason:
             entry.details.append(f"{_('理由')}: {reason}")
         entry.url_name, entry.url_pk = "milestones:detail", rec.id
+        entry.import_run_id = import_run_id
         entries.append(entry)
     return entries
 
 
-def _import_runs_named_in(reasons: list[str], plan_id: int) -> dict[int, ImportRun]:
-    ids = {int(m) for r in reasons if is_import_reason(r) for m in _IMPORT_RUN_RE.findall(r)}
+def _annotate_import_runs(entries: list[TimelineEntry], plan_id: int) -> None:
+    """Name the file of each import an entry came from (one query, the plan's own imports only)."""
+    ids = {e.import_run_id for e in entries if e.import_run_id is not None}
     if not ids:
-        return {}
-    return {run.pk: run for run in ImportRun.objects.filter(pk__in=ids, plan_id=plan_id)}
-
-
-def _annotate_import_runs(entries: list[TimelineEntry], runs: dict[int, ImportRun]) -> None:
+        return
+    runs = {run.pk: run for run in ImportRun.objects.filter(pk__in=ids, plan_id=plan_id)}
     for entry in entries:
-        if entry.kind != "import":
-            continue
-        for detail in list(entry.details):
-            for run_id in _IMPORT_RUN_RE.findall(detail):
-                run = runs.get(int(run_id))
-                if run is not None:
-                    entry.details.append(f"{_('ファイル')}: {run.file_name}")
+        run = runs.get(entry.import_run_id)
+        if run is not None:
+            entry.details.append(f"{_('ファイル')}: {run.file_name}")
 
 
 def measure_timeline(*, measure: Measure, include_internal: bool = True) -> list[TimelineEntry]:
@@ -155,14 +143,14 @@ def measure_timeline(*, measure: Measure, include_internal: bool = True) -> list
         reason = rec.history_change_reason or ""
         if rec.history_type != "+" and not reason:
             continue  # routine saves of the measure itself; its meaningful changes carry a reason
+        import_run_id = import_run_id_from_reason(reason)
         entries.append(TimelineEntry(
-            at=rec.history_date, kind="import" if is_import_reason(reason) else "measure",
+            at=rec.history_date, kind="import" if import_run_id is not None else "measure", import_run_id=import_run_id,
             title=_("施策を登録") if rec.history_type == "+" else _("施策を更新"),
             who=person_label(rec.history_user) if rec.history_user_id else _("システム"),
             details=[f"{_('理由')}: {reason}"] if reason else []))
 
-    reasons = [r.history_change_reason for r in (*ms_records, *m_records) if r.history_change_reason]
-    _annotate_import_runs(entries, _import_runs_named_in(reasons, measure.plan_id))
+    _annotate_import_runs(entries, measure.plan_id)
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
@@ -171,8 +159,7 @@ def milestone_timeline(*, milestone: Milestone) -> list[TimelineEntry]:
     """A milestone's history, newest first (2 queries at most)."""
     records = list(milestone.history.select_related("history_user__membership").order_by("history_date", "history_id"))
     entries = _milestone_history_entries(records)
-    reasons = [r.history_change_reason for r in records if r.history_change_reason]
-    _annotate_import_runs(entries, _import_runs_named_in(reasons, milestone.plan_id))
+    _annotate_import_runs(entries, milestone.plan_id)
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 

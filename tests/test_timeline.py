@@ -10,6 +10,7 @@ from django.urls import reverse
 from measures.services import indicator_record_value, measure_report_progress
 from milestones.services import milestone_update
 from milestones.timeline import measure_timeline, milestone_timeline
+from plans.imports import import_change_reason, import_run_id_from_reason
 from plans.models import ImportRun
 
 from .factories import IndicatorFactory
@@ -33,7 +34,7 @@ def _story(cast):
                                        status=ImportRun.Status.APPLIED)
         ms = cast.milestone
         ms.status = "in_progress"
-        ms._change_reason = f"Excelインポート #{run.pk}"
+        ms._change_reason = import_change_reason(run)
         ms._history_user = cast.admin
         ms.save()
     with _at(1):
@@ -78,6 +79,32 @@ def test_the_milestone_timeline_shows_its_status_changes_and_the_import(cast):
     assert kinds[0] == ("milestone", "状況: 進行中 → 完了")
     assert kinds[1] == ("import", "状況: 未着手 → 進行中")
     assert kinds[-1][0] == "milestone"  # its creation, oldest
+
+
+def test_an_import_names_itself_in_the_history_and_the_timeline_reads_the_same_name(cast):
+    run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="計画.xlsx" + "あ" * 120,
+                                   status=ImportRun.Status.APPLIED)
+    reason = import_change_reason(run)
+    assert reason.startswith(f"インポート #{run.pk} (計画.xlsx") and len(reason) == 100
+    assert import_run_id_from_reason(reason) == run.pk
+    assert import_run_id_from_reason(f"インポート #{run.pk}") == run.pk
+    for other in (None, "", "担当者の異動", f"インポートの誤りを修正（#{run.pk} を参照）", f"Excelインポート #{run.pk}",
+                  "インポート（計画の新規作成）", f"import #{run.pk}"):
+        assert import_run_id_from_reason(other) is None, other
+
+
+def test_a_change_whose_reason_only_mentions_an_import_is_not_shown_as_the_import(cast):
+    run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="計画.xlsx",
+                                   status=ImportRun.Status.APPLIED)
+    with _at(0):
+        ms = cast.milestone
+        ms.title = "取込後に名称を修正"
+        ms._change_reason = f"インポートの誤りを修正（#{run.pk} を参照）"
+        ms._history_user = cast.alice
+        ms.save()
+    newest = milestone_timeline(milestone=cast.milestone)[0]
+    assert newest.kind == "milestone" and newest.who == "alice"
+    assert "ファイル: 計画.xlsx" not in newest.details
 
 
 def test_the_detail_pages_render_the_timeline_for_a_reader(client, cast):

@@ -5,19 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from importing.services import plan_export, plan_template
 from plans.models import Plan
 
 
 class Command(BaseCommand):
-    help = "計画を取込用と同じ形式の Excel ブックに書き出します（--template で空のテンプレート）。"
+    help = gettext_lazy("計画を取込用と同じ形式の Excel ブックに書き出します（--template で空のテンプレート）。")
 
     def add_arguments(self, parser):
-        parser.add_argument("plan", help="計画コード")
-        parser.add_argument("out", help="書き出すファイル（.xlsx）")
-        parser.add_argument("--municipality", help="団体コード（同じ計画コードが複数の自治体にあるとき）")
-        parser.add_argument("--template", action="store_true", help="データを含まないテンプレートを書き出す")
+        parser.add_argument("plan", help=gettext_lazy("計画コード"))
+        parser.add_argument("out", help=gettext_lazy("書き出すファイル（.xlsx）"))
+        parser.add_argument("--municipality", help=gettext_lazy("団体コード（同じ計画コードが複数の自治体にあるとき）"))
+        parser.add_argument("--template", action="store_true", help=gettext_lazy("データを含まないテンプレートを書き出す"))
 
     def handle(self, *args, plan: str, out: str, municipality: str | None = None, template: bool = False,
                **options):
@@ -26,12 +28,12 @@ class Command(BaseCommand):
             plans = plans.filter(municipality__code=municipality)
         found = list(plans[:2])
         if not found:
-            raise CommandError(f"計画コード「{plan}」の計画がありません。")
+            raise CommandError(_("計画コード「%(plan)s」の計画がありません。") % {"plan": plan})
         if len(found) > 1:
-            raise CommandError(f"計画コード「{plan}」の計画が複数の自治体にあります。--municipality で指定してください。")
+            raise CommandError(_("計画コード「%(plan)s」の計画が複数の自治体にあります。--municipality で指定してください。") % {"plan": plan})
         data = plan_template(plan=found[0]) if template else plan_export(plan=found[0])
         try:
             Path(out).write_bytes(data)
         except OSError as exc:
-            raise CommandError(f"「{out}」に書き込めません（{exc.strerror}）。")
-        self.stdout.write(self.style.SUCCESS(f"{out} に書き出しました（{len(data):,} バイト）。"))
+            raise CommandError(_("「%(path)s」に書き込めません（%(error)s）。") % {"path": out, "error": exc.strerror})
+        self.stdout.write(self.style.SUCCESS(_("%(path)s に書き出しました（%(size)s バイト）。") % {"path": out, "size": f"{len(data):,}"}))
