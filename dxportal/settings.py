@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dashboard",
     "api",
     "evaluations",
+    "governance",  # 推進体制, meetings, plan revisions
     "devdata",
 ]
 
