@@ -19,7 +19,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_quarter, fiscal_year, fiscal_year_bounds
-from measures.models import STARTED_STATUSES, Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
+from measures.models import (
+    STARTED_STATUSES,
+    ChangeLevel,
+    Indicator,
+    IndicatorValue,
+    Measure,
+    ProgressUpdate,
+    WorkStatus,
+)
 from measures.progress import (
     GRADE_RULE,
     NO_DISCREPANCY,
@@ -61,6 +69,7 @@ class Filters:
     health: str | None = None
     pillar: int | None = None  # 0: measures without a pillar
     measure: int | None = None
+    level: str | None = None  # Measure.change_level: デジタル化 / 業務改革 / 変革
     rollup: bool = False  # the department table sums 課 and 係 into their 部 (a view option, not a filter)
     group: str | None = None  # 工程表 grouping: "item", "dept" or "pillar" (a view option)
 
@@ -72,13 +81,13 @@ class Filters:
     @property
     def narrowed(self) -> bool:
         return any(v is not None for v in (self.fy, self.department, self.item, self.health, self.pillar,
-                                           self.measure))
+                                           self.measure, self.level))
 
     def as_query(self, **extra) -> dict[str, str]:
         """The filter as URL parameters (for links that keep the current filter)."""
         q = {"fy": self.fy, "dept": self.department, "item": self.item, "health": self.health,
              "pillar": self.pillar, "measure": self.measure, "rollup": 1 if self.rollup else None,
-             "group": self.group}
+             "group": self.group, "level": self.level}
         q.update(extra)
         return {k: str(v) for k, v in q.items() if v not in (None, "")}
 
@@ -201,6 +210,8 @@ def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
         qs = qs.filter(pillar_id=filters.pillar) if filters.pillar else qs.filter(pillar__isnull=True)
     if filters.measure:
         qs = qs.filter(pk=filters.measure)
+    if filters.level:
+        qs = qs.filter(change_level=filters.level)
     return qs
 
 
@@ -447,7 +458,8 @@ def filter_choices(*, plan: Plan) -> dict:
     items = NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number")
     return {"fiscal_years": fiscal_years_of(plan=plan),
             "department_choices": _department_choices(departments),
-            "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items]}
+            "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items],
+            "level_choices": list(ChangeLevel.choices)}
 
 
 def _department_tree(departments: list[Department]) -> list[tuple[Department, int, bool]]:

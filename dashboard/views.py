@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.fiscal import fiscal_year
+from evaluations.selectors import value_summary
+from measures.models import ChangeLevel
 from measures.progress import GRADE_RULE, Health
 from milestones.selectors import with_slippage
 from plans.models import FrameworkEdition, Plan
@@ -124,11 +126,15 @@ def _context(request: HttpRequest) -> Context:
     if health and health not in HEALTH_KEYS:
         errors.append(_("状況の指定「%(value)s」は正しくないため、無視しました。") % {"value": health[:40]})
         health = None
+    level = request.GET.get("level", "").strip() or None
+    if level and level not in ChangeLevel.values:
+        errors.append(_("変革の段階の指定「%(value)s」は正しくないため、無視しました。") % {"value": level[:40]})
+        level = None
     group = request.GET.get("group", "").strip() or None
     if group and group not in TIMELINE_GROUPS:
         errors.append(_("まとめ方の指定「%(value)s」は正しくないため、無視しました。") % {"value": group[:40]})
         group = None
-    filters = Filters(fy=fy, department=_int(request, "dept", _("部署"), errors),
+    filters = Filters(fy=fy, level=level, department=_int(request, "dept", _("部署"), errors),
                       item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
                       pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
                       measure=_int(request, "measure", _("施策"), errors),
@@ -219,13 +225,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             m.days_left = (m.due_date - ctx.today).days
         for card in data.kpis:
             card.svg = charts.kpi_chart_for_card(card, today=ctx.today, width=420, height=250)
+        value_card = value_summary(plan=ctx.plan, published_only=ctx.public)
         choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-                   "item_choices": data.item_choices,
+                   "item_choices": data.item_choices, "level_choices": list(ChangeLevel.choices),
                    "edition_choices": list(FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
                                            .order_by("published_on").values_list("code", "name"))}
         return render_to_string("dashboard/overview_body.html",
                                 _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
-                                      risks=risks, against=against,
+                                      risks=risks, against=against, value_card=value_card,
                                       pattern_defs=charts.pattern_defs()), request)
 
     return render(request, "dashboard/overview.html",

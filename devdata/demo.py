@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.fiscal import fiscal_year
+from evaluations import services as evaluation_services
+from evaluations.models import EvaluationRound
 from measures.models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStatus
 from milestones.models import DueDateChangeRequest, Milestone
 from plans.models import Department, FrameworkEdition, Membership, Municipality, NationalItem, Pillar, Plan
@@ -251,6 +253,66 @@ def _seed_neighbours(*, today: dt.date, edition: FrameworkEdition) -> None:
                                          completed_on=due if done else None, sort_order=k)
 
 
+# The value lens of each measure: 変革の段階, 対象, チャネル, GX, ウェルビーイング.
+VALUE_LENS = {
+    "M01": ("digitization", "internal", "", False, False),
+    "M02": ("digitization", "residents", "counter", False, False),
+    "M03": ("bpr", "residents", "counter", False, True),
+    "M04": ("transformation", "residents", "both", False, True),
+    "M05": ("bpr", "internal", "", True, False),
+    "M06": ("bpr", "internal", "", True, True),
+    "M07": ("digitization", "internal", "", False, False),
+    "M08": ("transformation", "residents", "both", True, False),
+    "M09": ("digitization", "residents", "counter", False, True),
+    "M10": ("bpr", "internal", "", True, False),
+    "M11": ("digitization", "residents", "online", False, False),
+    "M13": ("transformation", "residents", "both", False, True),
+    "M14": ("digitization", "residents", "online", False, False),
+}
+
+# Evaluations of the demo rounds: measure → (取組実績, 自己評価, 成果, 課題, 今後の方向性, 決算（千円）, 削減時間).
+EVALUATIONS = {
+    "M01": ("住民記録・税の2業務で標準準拠システムへの移行設計を完了した。", "C", "移行計画を確定した。",
+            "ベンダーの対応遅れで移行計画が1か月遅延。", "continue", 420000, 0),
+    "M02": ("出張申請受付を全12地区で実施し、休日交付窓口を月2回開設した。", "A", "交付率が目標の85%を上回った。",
+            "未取得者の多くが高齢者。", "continue", 11000, 0),
+    "M05": ("課税課の入力10業務をAI-OCRとRPAで自動化した。", "B", "年間1,800時間の入力作業を削減した。",
+            "福祉部門への展開。", "expand", 7600, 1800),
+    "M06": ("テレワーク端末200台を配備し、規程を制定した。", "B", "延べ3,200人日のテレワーク実績。",
+            "窓口部門での活用。", "improve", 0, 900),
+    "M08": ("商店街の48店舗にキャッシュレス決済の導入を補助した。", "B", "キャッシュレス対応店舗が1.6倍に。",
+            "農業分野の実証が未着手。", "continue", 13200, 0),
+}
+
+
+def _seed_evaluations(plan: Plan, admin: User, today: dt.date) -> None:
+    """Two rounds: last-but-one year approved (the 進捗状況報告書 can be printed), last year open with a mix of
+    states (the 事務局's progress page has something to show). Skipped when they exist."""
+    last = fiscal_year(today) - 1
+    for fy, finished in ((last - 1, True), (last, False)):
+        if fy < plan.start_fy or EvaluationRound.objects.filter(plan=plan, fiscal_year=fy).exists():
+            continue
+        round_ = evaluation_services.open_round(plan=plan, fiscal_year=fy, user=admin)
+        for index, evaluation in enumerate(round_.evaluations.select_related("measure").order_by("measure__code")):
+            spec = EVALUATIONS.get(evaluation.measure.code)
+            if spec is None and not finished:
+                continue  # still a draft: the department has not written it yet
+            achievements, grade, outcomes, issues, direction, cost, hours = spec or (
+                f"{evaluation.measure.title}の年度計画に沿って取り組んだ。", "B", "", "", "continue", None, 0)
+            evaluation_services.save_draft(
+                evaluation=evaluation, user=admin, achievements=achievements, self_grade=grade, outcomes=outcomes,
+                issues=issues, direction=direction, settled_cost_thousand_yen=cost,
+                hours_saved_per_year=Decimal(hours) if hours else None)
+            evaluation_services.submit(evaluation=evaluation, user=admin)
+            if finished or index % 3 == 0:
+                evaluation_services.accept(evaluation=evaluation, user=admin)
+            elif index % 3 == 1:
+                evaluation_services.return_evaluation(evaluation=evaluation, user=admin,
+                                                      comment="成果を数値で記載してください。")
+        if finished:
+            evaluation_services.approve_round(round=round_, user=admin)
+
+
 @transaction.atomic
 def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
     """Create the demo city, plan and users. Run again, it changes nothing (so the run command can call it
@@ -294,6 +356,10 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
                       "pillar": pillars[spec.pillar], "start_fy": start_fy, "end_fy": start_fy + 4,
                       "budget_thousand_yen": spec.budget, "sort_order": order},
         )
+        lens = VALUE_LENS.get(spec.code)
+        if lens is not None:
+            measure.change_level, measure.audience, measure.channel, measure.is_gx, measure.is_wellbeing = lens
+            measure.save(update_fields=["change_level", "audience", "channel", "is_gx", "is_wellbeing"])
         measure.national_items.set([items[n] for n in spec.items])
         for m_order, ms in enumerate(spec.milestones):
             due = today + dt.timedelta(days=ms.due_in_days)
@@ -321,6 +387,7 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
                 IndicatorValue.objects.create(indicator=indicator, value=Decimal(value),
                                               as_of=today - dt.timedelta(days=days_ago), source="業務統計",
                                               recorded_by=users["admin"])
+    _seed_evaluations(plan, users["admin"], today)
     _seed_governance(municipality, plan, departments, users, today)
     seed_history(plan=plan, today=today, users=users)
     return plan

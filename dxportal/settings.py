@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dashboard",
     "council",
     "api",
+    "evaluations",
     "governance",  # 推進体制, meetings, plan revisions
     "devdata",
 ]

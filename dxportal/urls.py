@@ -26,7 +26,9 @@ urlpatterns = [
                                 *measure_urls.urlpatterns], "measures"))),
     path("milestones/", include("milestones.urls")),
     path("", include("council.urls")),  # /dashboard/changes/ and /council/…
+    path("evaluations/", include("evaluations.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("api/", include("evaluations.api")),  # the 進捗状況報告書 in the open-data API
     path("governance/", include("governance.urls")),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from evaluations.models import MeasureEvaluation
 from measures.models import Indicator, Measure
 from measures.rollup import refresh_rollup
 from measures.services import KpiActual, indicator_record_values
 from milestones.models import Milestone
 from plans.models import Department, Pillar
 
-from .checks import Work
+from .checks import EVALUATION_FIELDS, Work
 from .preview import CHANGED, NEW, Preview
 from .reading import norm_key
 
@@ -35,6 +36,7 @@ def apply_preview(*, preview: Preview, user, reason: str) -> None:
         measure_ids = _apply_measures(work, dept_ids, pillar_ids, user, reason, now)
         _apply_milestones(work, dept_ids, measure_ids, user, reason, now)
         _apply_indicators(work, measure_ids, user, reason)
+        _apply_evaluations(work, measure_ids, user, reason)
         # Bulk writes skip the signals: rebuild the plan's progress roll-up (which also drops the cached
         # dashboards).
         refresh_rollup(plan_ids=[work.plan.pk])
@@ -100,6 +102,11 @@ def _measure_fields(obj: Measure, after: dict, dept_ids: dict[str, int], pillar_
     obj.start_fy = after["start_fy"]
     obj.end_fy = after["end_fy"]
     obj.budget_thousand_yen = after["budget_thousand_yen"]
+    obj.change_level = after["change_level"]
+    obj.channel = after["channel"]
+    obj.audience = after["audience"]
+    obj.is_gx = "gx" in after["tags"]
+    obj.is_wellbeing = "wellbeing" in after["tags"]
 
 
 def _apply_measures(work: Work, dept_ids, pillar_ids, user, reason: str, now) -> dict[str, int]:
@@ -135,6 +142,11 @@ def _apply_measures(work: Work, dept_ids, pillar_ids, user, reason: str, now) ->
                 "start_fy",
                 "end_fy",
                 "budget_thousand_yen",
+                "change_level",
+                "channel",
+                "audience",
+                "is_gx",
+                "is_wellbeing",
                 "updated_at",
             ],
             default_user=user,
@@ -256,3 +268,34 @@ def _apply_indicators(work: Work, measure_ids, user, reason: str) -> None:
             KpiActual(indicator_id=ids[r.after["code"]], value=r.after["actual_value"], as_of=r.after["actual_date"])
         )
     indicator_record_values(actuals=actuals, user=user, note=reason[:500], change_reason=reason)
+
+
+def _apply_evaluations(work: Work, measure_ids, user, reason: str) -> None:
+    """New rows become draft evaluations of their (open) round; changed rows update the evaluation's fields.
+    States never change through an import: submitting, review and approval happen in the portal."""
+    new_objs = []
+    for r in work.evaluations:
+        if r.action == NEW:
+            obj = MeasureEvaluation(
+                round_id=work.db_rounds[r.after["fiscal_year"]]["id"], measure_id=measure_ids[r.after["measure_code"]]
+            )
+            for name in EVALUATION_FIELDS:
+                setattr(obj, name, r.after[name])
+            new_objs.append(obj)
+    if new_objs:
+        bulk_create_with_history(new_objs, MeasureEvaluation, default_user=user, default_change_reason=reason)
+    changed = {
+        work.db_evaluations[(r.after["fiscal_year"], r.after["measure_code"])]["id"]: r
+        for r in work.evaluations
+        if r.action == CHANGED
+    }
+    if changed:
+        objs = list(MeasureEvaluation.objects.filter(pk__in=changed))
+        now = timezone.now()
+        for obj in objs:
+            obj.updated_at = now
+            for name in EVALUATION_FIELDS:
+                setattr(obj, name, changed[obj.pk].after[name])
+        bulk_update_with_history(
+            objs, MeasureEvaluation, [*EVALUATION_FIELDS, "updated_at"], default_user=user, default_change_reason=reason
+        )

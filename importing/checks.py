@@ -19,6 +19,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.fiscal import format_fiscal_year
+from evaluations.models import EvaluationRound, MeasureEvaluation
 from measures.models import OPEN_STATUSES, Indicator, IndicatorValue, Measure, completion_date_error
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
@@ -45,10 +47,23 @@ from .resources import (
     SHEET_RESOURCES,
     STATUS,
     DepartmentResource,
+    EvaluationResource,
     IndicatorResource,
     MeasureResource,
     MilestoneResource,
     SheetResource,
+    measure_tags,
+)
+
+EVALUATION_FIELDS = (
+    "achievements",
+    "self_grade",
+    "outcomes",
+    "issues",
+    "direction",
+    "settled_cost_thousand_yen",
+    "hours_saved_per_year",
+    "evidence_links",
 )
 
 # --- the work: parsed rows plus the database state they are compared with -----------------------
@@ -63,6 +78,7 @@ class Work:
     measures: list[SheetRow] = field(default_factory=list)
     milestones: list[SheetRow] = field(default_factory=list)
     indicators: list[SheetRow] = field(default_factory=list)
+    evaluations: list[SheetRow] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # name → code to create
     # database state
     db_departments: dict[str, dict] = field(default_factory=dict)
@@ -73,6 +89,8 @@ class Work:
     db_indicators: dict[str, dict] = field(default_factory=dict)
     db_values: dict[tuple[int, dt.date], tuple[int, Decimal]] = field(default_factory=dict)
     item_ids: dict[int, int] = field(default_factory=dict)  # national item number → id
+    db_rounds: dict[int, dict] = field(default_factory=dict)  # fiscal year → evaluation round
+    db_evaluations: dict[tuple[int, str], dict] = field(default_factory=dict)  # (fiscal year, measure code) →
 
 
 def load_state(plan: Plan) -> Work:
@@ -108,7 +126,13 @@ def load_state(plan: Plan) -> Work:
         "start_fy",
         "end_fy",
         "budget_thousand_yen",
+        "change_level",
+        "channel",
+        "audience",
+        "is_gx",
+        "is_wellbeing",
     ):
+        m["tags"] = measure_tags(m.pop("is_gx"), m.pop("is_wellbeing"))
         m["national_items"] = tuple(sorted(items_by_measure.get(m["id"], ())))
         m["owner_department"] = dept_code_by_id.get(m["owner_department_id"], "")
         m["pillar"] = pillar_name_by_id.get(m["pillar_id"], "")
@@ -147,6 +171,15 @@ def load_state(plan: Plan) -> Work:
         "id", "indicator_id", "as_of", "value"
     ):
         work.db_values[(v["indicator_id"], v["as_of"])] = (v["id"], v["value"])
+    for r in EvaluationRound.objects.filter(plan=plan).values("id", "fiscal_year", "state", "grade_scale"):
+        r["grades"] = [g.strip() for g in r["grade_scale"].split(",") if g.strip()]
+        work.db_rounds[r["fiscal_year"]] = r
+    for e in MeasureEvaluation.objects.filter(round__plan=plan).values(
+        "id", "round_id", "round__fiscal_year", "measure_id", "state", *EVALUATION_FIELDS
+    ):
+        e["fiscal_year"] = e.pop("round__fiscal_year")
+        e["measure_code"] = measure_code_by_id.get(e["measure_id"], "")
+        work.db_evaluations[(e["fiscal_year"], e["measure_code"])] = e
     return work
 
 
@@ -181,6 +214,7 @@ def build_preview(*, plan: Plan, data: bytes, file_name: str) -> Preview:
         (MeasureResource, "measures"),
         (MilestoneResource, "milestones"),
         (IndicatorResource, "indicators"),
+        (EvaluationResource, "evaluations"),
     ):
         name = resource_class.sheet_name
         if name in matched:
@@ -194,6 +228,7 @@ def build_preview(*, plan: Plan, data: bytes, file_name: str) -> Preview:
     _check_measures(work, sheets["施策"])
     _check_milestones(work, sheets["マイルストーン"])
     _check_indicators(work, sheets["指標"])
+    _check_evaluations(work, sheets["年度評価"])
     preview.work = work
     return preview
 
@@ -330,9 +365,16 @@ def _measure_after(work: Work, v: dict) -> dict:
             "start_fy",
             "end_fy",
             "budget",
+            "change_level",
+            "channel",
+            "audience",
+            "tags",
         )
     }
     after["pillar"] = pillar
+    for name in ("change_level", "channel", "audience"):
+        after[name] = after[name] or ""
+    after["tags"] = after["tags"] or ()
     after["summary"] = after["summary"] or ""
     after["current_issues"] = after["current_issues"] or ""
     after["budget_thousand_yen"] = after.pop("budget")
@@ -362,12 +404,31 @@ def _check_measures(work: Work, report: SheetReport) -> None:
         before = work.db_measures.get(v["code"])
         # Columns absent from the sheet keep their current values.
         if before is not None:
-            for name in ("summary", "current_issues", "pillar", "start_fy", "end_fy", "budget_thousand_yen"):
+            for name in (
+                "summary",
+                "current_issues",
+                "pillar",
+                "start_fy",
+                "end_fy",
+                "budget_thousand_yen",
+                "change_level",
+                "channel",
+                "audience",
+                "tags",
+            ):
                 source = "budget" if name == "budget_thousand_yen" else name
                 if source not in v:
                     after[name] = before[name]
         row.after = after
-        _diff(row, before, after, _MeasureHeaders, report, {"start_fy": "fy", "end_fy": "fy"})
+        kinds = {
+            "start_fy": "fy",
+            "end_fy": "fy",
+            "change_level": "change_level",
+            "channel": "channel",
+            "audience": "audience",
+            "tags": "tags",
+        }
+        _diff(row, before, after, _MeasureHeaders, report, kinds)
 
 
 class _MeasureHeaders(MeasureResource):
@@ -492,3 +553,156 @@ def _check_indicators(work: Work, report: SheetReport) -> None:
                 before["actual_date"] = actual_date if existing else None
         row.after = after
         _diff(row, before, after, IndicatorResource, report, {"direction": "direction", "target_fy": "fy"})
+
+
+# --- 年度評価 ------------------------------------------------------------------------------------
+
+
+class _EvaluationHeaders(EvaluationResource):
+    """EvaluationResource headers keyed by model field name."""
+
+    SOURCE = {
+        "settled_cost_thousand_yen": "settled_cost",
+        "hours_saved_per_year": "hours_saved",
+        "direction": "future_direction",
+    }
+
+    @classmethod
+    def header_of(cls, name: str) -> str:
+        return EvaluationResource.header_of(cls.SOURCE.get(name, name))
+
+
+def _check_evaluation_values(report: SheetReport, row: SheetRow, v: dict, grades: list[str]) -> None:
+    if v.get("self_grade") and v["self_grade"] not in grades:
+        _error(
+            report,
+            row,
+            "self_grade",
+            v["self_grade"],
+            _("自己評価は %(grades)s のいずれかにしてください。") % {"grades": "・".join(grades)},
+        )
+    cost = v.get("settled_cost")
+    if cost is not None and cost < 0:
+        _error(report, row, "settled_cost", cost, _("事業費（決算）は0以上の整数（千円）で入力してください。"))
+    hours = v.get("hours_saved")
+    if hours is not None and (hours < 0 or hours != hours.quantize(Decimal("0.1"))):
+        _error(
+            report,
+            row,
+            "hours_saved",
+            hours,
+            _("削減された業務時間は0以上、小数点以下1桁までの数値（時間/年）で入力してください。"),
+        )
+    for link in (v.get("evidence_links") or "").splitlines():
+        if link.strip() and not link.strip().lower().startswith(("http://", "https://")):
+            _error(
+                report,
+                row,
+                "evidence_links",
+                link.strip(),
+                _("根拠資料は http:// または https:// で始まるURLを1行に1つずつ入力してください。"),
+            )
+            break
+
+
+def _check_evaluations(work: Work, report: SheetReport) -> None:
+    """「年度評価」 rows: the round must be open (an approved round is locked) and the evaluation still with its
+    department (作成中 or 差戻し); unchanged rows of any state are fine, so export → import changes nothing."""
+    first: dict[tuple[int, str], int] = {}
+    owners = _measure_owners(work)
+    plan = work.plan
+    for row in work.evaluations:
+        if not row.ok:
+            continue
+        v = row.values
+        fy, code = v["fiscal_year"], v["measure_code"]
+        if (fy, code) in first:
+            _error(
+                report,
+                row,
+                "measure_code",
+                code,
+                _("%(fy)s年度の施策「%(code)s」が%(row)s行目と重複しています。")
+                % {"fy": fy, "code": code, "row": first[(fy, code)]},
+            )
+            continue
+        first[(fy, code)] = row.number
+        if not plan.start_fy <= fy <= plan.end_fy:
+            _error(
+                report,
+                row,
+                "fiscal_year",
+                fy,
+                _("%(fy)sは計画期間（%(period)s）の外です。")
+                % {"fy": format_fiscal_year(fy), "period": plan.period_label},
+            )
+            continue
+        round_ = work.db_rounds.get(fy)
+        if round_ is None:
+            _error(
+                report,
+                row,
+                "fiscal_year",
+                fy,
+                _("%(fy)sの年度評価は開始されていません。ポータルの「年度評価」で開始してから取り込んでください。")
+                % {"fy": format_fiscal_year(fy)},
+            )
+            continue
+        if code not in owners:
+            _error(
+                report,
+                row,
+                "measure_code",
+                code,
+                _("施策コード「%(code)s」の施策がありません（「施策」シートにも計画にもありません）。")
+                % {"code": code},
+            )
+            continue
+        _check_evaluation_values(report, row, v, round_["grades"])
+        if not row.ok:
+            continue
+        before = work.db_evaluations.get((fy, code))
+        links = "\n".join(line.strip() for line in (v.get("evidence_links") or "").splitlines() if line.strip())
+        after = {
+            "fiscal_year": fy,
+            "measure_code": code,
+            "achievements": v.get("achievements", ""),
+            "self_grade": v.get("self_grade", ""),
+            "outcomes": v.get("outcomes", ""),
+            "issues": v.get("issues", ""),
+            "direction": v.get("future_direction", ""),
+            "settled_cost_thousand_yen": v.get("settled_cost"),
+            "hours_saved_per_year": v.get("hours_saved"),
+            "evidence_links": links,
+        }
+        if before is not None:  # columns absent from the sheet keep their current values
+            for name in EVALUATION_FIELDS:
+                if _EvaluationHeaders.SOURCE.get(name, name) not in v:
+                    after[name] = before[name]
+        changes = before is None or any(not _same(before.get(n), after[n]) for n in EVALUATION_FIELDS)
+        if changes and round_["state"] != EvaluationRound.State.OPEN:
+            _error(
+                report,
+                row,
+                "fiscal_year",
+                fy,
+                _("%(fy)sの年度評価は本部承認により確定しているため、変更できません。")
+                % {"fy": format_fiscal_year(fy)},
+            )
+            continue
+        if changes and before is not None and before["state"] not in MeasureEvaluation.EDITABLE_STATES:
+            _error(
+                report,
+                row,
+                "measure_code",
+                code,
+                _("この評価は「%(state)s」のため変更できません（変更できるのは作成中または差戻しの評価です）。")
+                % {"state": MeasureEvaluation.State(before["state"]).label},
+            )
+            continue
+        row.after = after
+        _diff(
+            row, before, after, _EvaluationHeaders, report, {"fiscal_year": "fy", "direction": "evaluation_direction"}
+        )
+        if report.diffs and report.diffs[-1].row == row.number:
+            report.diffs[-1].key = f"{fy} {code}"

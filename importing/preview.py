@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.fiscal import format_fiscal_year
 
-from .resources import DIRECTION, KIND, STATUS
+from .resources import AUDIENCE, CHANGE_LEVEL, CHANNEL, DIRECTION, EVALUATION_DIRECTION, KIND, STATUS, TAGS
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 PREVIEW_ROW_LIMIT = 500  # changed/new rows listed per sheet on the preview page (counts are always exact)
@@ -148,6 +148,16 @@ def display(value: object, kind: str = "") -> str:
         return DIRECTION.label(value)
     if kind == "fy":
         return f"{value}（{format_fiscal_year(value)}）"
+    if kind == "change_level":
+        return CHANGE_LEVEL.label(value)
+    if kind == "channel":
+        return CHANNEL.label(value)
+    if kind == "audience":
+        return AUDIENCE.label(value)
+    if kind == "evaluation_direction":
+        return EVALUATION_DIRECTION.label(value)
+    if kind == "tags":
+        return "、".join(TAGS.get(v, v) for v in value)
     if isinstance(value, tuple):
         return "、".join(str(v) for v in value)
     if isinstance(value, dt.date):

@@ -300,6 +300,7 @@ SHEET_ALIASES = {
     "施策": ("measures", "measure", "施策一覧"),
     "マイルストーン": ("milestones", "milestone", "工程", "工程表"),
     "指標": ("indicators", "indicator", "kpi", "kpis", "指標(kpi)"),
+    "年度評価": ("evaluations", "evaluation", "評価", "事業評価"),
 }
 
 
@@ -346,7 +347,7 @@ def match_sheets(raw_sheets: list[RawSheet], file_name: str, preview: Preview) -
         # The sheet names are the file's: the same in every language.
         preview.file_errors.append(RowError(
             "", None, "", "", _("シート「%(missing)s」がありません。必要なシート: 施策、マイルストーン、指標"
-                                "（部署は任意）。見つかったシート: %(found)s") % {"missing": "」「".join(missing), "found": found}))
+                                "（部署と年度評価は任意）。見つかったシート: %(found)s") % {"missing": "」「".join(missing), "found": found}))
     return matched
 
 

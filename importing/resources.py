@@ -18,7 +18,9 @@ from typing import ClassVar
 
 from import_export import fields, resources, widgets
 
-from measures.models import Indicator, IndicatorValue, Measure, WorkStatus
+from evaluations.models import Direction as EvaluationDirection
+from evaluations.models import MeasureEvaluation
+from measures.models import Audience, ChangeLevel, Channel, Indicator, IndicatorValue, Measure, WorkStatus
 from milestones.models import Milestone
 from plans.models import Department, Pillar
 
@@ -35,6 +37,17 @@ DIRECTION = parsing.ChoiceParser(
     {"higher": "増加", "lower": "減少"}, default=Indicator.Direction.HIGHER,
     aliases={str(d.label): d.value for d in Indicator.Direction} | {"増": "higher", "減": "lower", "up": "higher",
                                                                    "down": "lower"})
+
+CHANGE_LEVEL = parsing.ChoiceParser(
+    {c.value: str(c.label) for c in ChangeLevel}, default="",
+    aliases={"d": "digitization", "x": "transformation", "dx": "transformation", "bpr": "bpr", "改革": "bpr"})
+AUDIENCE = parsing.ChoiceParser({a.value: str(a.label) for a in Audience}, default="",
+                                aliases={"住民": "residents", "内部": "internal", "庁内": "internal"})
+CHANNEL = parsing.ChoiceParser(
+    {c.value: str(c.label) for c in Channel}, default="",
+    aliases={"両方": "both", "オンライン・窓口": "both", "オンライン/窓口": "both", "対面": "counter"})
+TAGS = {"gx": "GX", "wellbeing": "ウェルビーイング"}
+EVALUATION_DIRECTION = parsing.ChoiceParser({d.value: str(d.label) for d in EvaluationDirection}, default="")
 
 
 # --- widgets ------------------------------------------------------------------------------------
@@ -165,6 +178,23 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
+class TagsWidget(widgets.Widget):
+    """「GX、ウェルビーイング」 → ("gx", "wellbeing"); renders the labels joined by 、."""
+
+    def clean(self, value, row=None, **kwargs):
+        lookup = {parsing.nfkc(label).lower(): key for key, label in TAGS.items()} | {key: key for key in TAGS}
+        keys = set()
+        for part in parsing.split_list(value):
+            key = lookup.get(parsing.nfkc(part).lower())
+            if key is None:
+                raise parsing.CellError(f"タグ「{part}」は使えません。{'、'.join(TAGS.values())} を「、」で区切って入力してください。")
+            keys.add(key)
+        return tuple(k for k in TAGS if k in keys)
+
+    def render(self, value, obj=None, **kwargs):
+        return "、".join(TAGS[k] for k in value or ())
+
+
 def _field(attribute: str, header: str, widget: widgets.Widget) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=header, widget=widget)
 
@@ -242,12 +272,18 @@ class MeasureResource(SheetResource):
     start_fy = _field("start_fy", "開始年度", FiscalYearWidget())
     end_fy = _field("end_fy", "終了年度", FiscalYearWidget())
     budget = _field("budget_thousand_yen", "予算（千円）", IntegerValueWidget())
+    change_level = _field("change_level", "変革の段階", ChoiceWidget(CHANGE_LEVEL))
+    channel = _field("channel", "チャネル", ChoiceWidget(CHANNEL))
+    audience = _field("audience", "対象", ChoiceWidget(AUDIENCE))
+    tags = _field("tags", "タグ", TagsWidget())
     aliases = {
         "code": ("measure code", "code"), "title": ("measure", "title", "name"), "summary": ("summary",),
         "current_issues": ("issues", "current issues"), "national_items": ("national items", "items"),
         "owner_department": ("department", "owner department", "owner"), "pillar": ("pillar",),
         "start_fy": ("start fy", "start year", "start"), "end_fy": ("end fy", "end year", "end"),
         "budget": ("budget", "予算", "予算(千円)", "budget (thousand yen)"),
+        "change_level": ("change level", "level of change", "変革レベル"), "channel": ("channel",),
+        "audience": ("audience", "住民サービス/内部事務"), "tags": ("tags",),
     }
     help = {
         "code": ("施策を表すコード（必須）。同じコードの施策は上書き更新されます。", "M01"),
@@ -260,12 +296,16 @@ class MeasureResource(SheetResource):
         "start_fy": ("開始年度。2025、2025年度、令和7年度、R7 のいずれか。", "令和7年度"),
         "end_fy": ("終了年度（開始年度以降）", "2027"),
         "budget": ("予算額（千円、整数）", "12000"),
+        "change_level": ("デジタル化（道具の置き換え）・業務改革・変革（サービスや仕事の姿を変える）のいずれか", "業務改革"),
+        "channel": ("オンライン・窓口・オンラインと窓口 のいずれか", "オンラインと窓口"),
+        "audience": ("住民サービス または 内部事務", "住民サービス"),
+        "tags": ("GX、ウェルビーイング（該当するものを「、」で区切る）", "GX"),
     }
 
     class Meta:
         model = Measure
         fields = ("code", "title", "summary", "current_issues", "national_items", "owner_department", "pillar",
-                  "start_fy", "end_fy", "budget")
+                  "start_fy", "end_fy", "budget", "change_level", "channel", "audience", "tags")
         import_id_fields = ("code",)
 
     def dehydrate_national_items(self, obj: Measure) -> str:
@@ -276,6 +316,13 @@ class MeasureResource(SheetResource):
 
     def dehydrate_pillar(self, obj: Measure) -> str:
         return obj.pillar.name if obj.pillar_id else ""
+
+    def dehydrate_tags(self, obj: Measure) -> str:
+        return self.fields["tags"].widget.render(measure_tags(obj.is_gx, obj.is_wellbeing))
+
+
+def measure_tags(is_gx: bool, is_wellbeing: bool) -> tuple[str, ...]:
+    return tuple(key for key, on in (("gx", is_gx), ("wellbeing", is_wellbeing)) if on)
 
 
 class MilestoneResource(SheetResource):
@@ -375,6 +422,55 @@ class IndicatorResource(SheetResource):
         return latest.as_of if latest else None
 
 
+class EvaluationResource(SheetResource):
+    """「年度評価」: one row per (fiscal year, measure). The round must have been opened in the portal; rows of an
+    approved round, or of an evaluation already submitted, can be exported but not changed."""
+
+    sheet_name = "年度評価"
+    key = "fiscal_year"
+    required = ("fiscal_year", "measure_code")
+    fiscal_year = _field("fiscal_year", "年度", FiscalYearWidget())
+    measure_code = _field("measure_code", "施策コード", CodeWidget(32))
+    achievements = _field("achievements", "取組実績", TextWidget(8000))
+    self_grade = _field("self_grade", "自己評価", TextWidget(8))
+    outcomes = _field("outcomes", "成果", TextWidget(8000))
+    issues = _field("issues", "課題", TextWidget(8000))
+    future_direction = _field("direction", "今後の方向性", ChoiceWidget(EVALUATION_DIRECTION))
+    settled_cost = _field("settled_cost_thousand_yen", "事業費 決算（千円）", IntegerValueWidget())
+    hours_saved = _field("hours_saved_per_year", "削減された業務時間（時間/年）", DecimalValueWidget())
+    evidence_links = _field("evidence_links", "根拠資料のリンク", TextWidget(4000))
+    aliases = {
+        "fiscal_year": ("fiscal year", "fy", "評価年度", "評価対象年度"), "measure_code": ("measure code", "measure"),
+        "achievements": ("achievements", "取組内容"), "self_grade": ("self assessment", "grade", "評価"),
+        "outcomes": ("outcomes",), "issues": ("issues",), "future_direction": ("direction", "方向性"),
+        "settled_cost": ("settled cost", "決算", "事業費", "事業費（決算）", "決算額（千円）"),
+        "hours_saved": ("hours saved", "削減時間"), "evidence_links": ("evidence", "根拠資料"),
+    }
+    help = {
+        "fiscal_year": ("評価する年度（必須）。年度評価はポータルで開始しておきます。", "令和7年度"),
+        "measure_code": ("評価する施策のコード（必須）", "M01"),
+        "achievements": ("その年度の取組実績（提出に必須）", "申請20手続をオンライン化した。"),
+        "self_grade": ("自己評価。年度評価の段階（既定は A・B・C・D）のいずれか。", "B"),
+        "outcomes": ("成果", "来庁者が30%減った。"),
+        "issues": ("課題", "高齢者の利用が少ない。"),
+        "future_direction": ("今後の方向性: 拡充・継続・改善・縮小・廃止・完了", "継続"),
+        "settled_cost": ("事業費の決算額（千円、0以上の整数）", "1200"),
+        "hours_saved": ("削減された業務時間（時間/年、0以上）", "300"),
+        "evidence_links": ("根拠資料のURL。複数はセル内で改行。", "https://example.lg.jp/report.pdf"),
+    }
+
+    class Meta:
+        model = MeasureEvaluation
+        fields = ("fiscal_year", "measure_code", "achievements", "self_grade", "outcomes", "issues", "future_direction",
+                  "settled_cost", "hours_saved", "evidence_links")
+
+    def dehydrate_fiscal_year(self, obj: MeasureEvaluation) -> int:
+        return obj.round.fiscal_year
+
+    def dehydrate_measure_code(self, obj: MeasureEvaluation) -> str:
+        return obj.measure.code
+
+
 SHEET_RESOURCES: tuple[type[SheetResource], ...] = (DepartmentResource, MeasureResource, MilestoneResource,
-                                                   IndicatorResource)
+                                                   IndicatorResource, EvaluationResource)
 REQUIRED_SHEETS = ("施策", "マイルストーン", "指標")

@@ -21,12 +21,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.formulas import neutralise
+from evaluations.models import MeasureEvaluation
 from measures.models import Indicator, IndicatorValue, Measure
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Plan
 
 from .resources import (
+    AUDIENCE,
+    CHANGE_LEVEL,
+    CHANNEL,
     DIRECTION,
+    EVALUATION_DIRECTION,
     KIND,
     SHEET_RESOURCES,
     STATUS,
@@ -52,6 +57,8 @@ def _querysets(plan: Plan) -> dict[str, object]:
         "指標": Indicator.objects.filter(plan=plan).select_related("measure")
         .prefetch_related(Prefetch("values", queryset=IndicatorValue.objects.filter(is_current=True)))
         .order_by("sort_order", "code"),
+        "年度評価": MeasureEvaluation.objects.filter(round__plan=plan).select_related("round", "measure")
+        .order_by("round__fiscal_year", "measure__sort_order", "measure__code"),
     }
 
 
@@ -88,6 +95,10 @@ def _choices_sheet(workbook: Workbook, items, departments) -> dict[str, str]:
         "status": ("状況", list(STATUS.labels.values())),
         "kind": ("種別", list(KIND.labels.values())),
         "direction": ("方向", list(DIRECTION.labels.values())),
+        "change_level": ("変革の段階", list(CHANGE_LEVEL.labels.values())),
+        "channel": ("チャネル", list(CHANNEL.labels.values())),
+        "audience": ("対象", list(AUDIENCE.labels.values())),
+        "future_direction": ("今後の方向性", list(EVALUATION_DIRECTION.labels.values())),
     }
     ranges = {}
     for index, (key, (title, values)) in enumerate(columns.items(), start=1):
@@ -105,6 +116,10 @@ _DROPDOWNS = {
     "status": "status",
     "kind": "kind",
     "direction": "direction",
+    "change_level": "change_level",
+    "channel": "channel",
+    "audience": "audience",
+    "future_direction": "future_direction",
 }
 _DATE_FIELDS = {"due_date", "completed_on", "baseline_date", "actual_date"}
 
@@ -177,3 +192,5 @@ def _explanation_sheet(sheet, plan: Plan, items) -> None:
         sheet.append([item.number, neutralise(item.name), "", neutralise(item.group)])
     sheet.append([])
     sheet.append(["部署シートは任意です。無い部署を施策や工程で使うときに追加してください。"])
+    sheet.append(["年度評価シートは任意です。年度評価はポータルで開始しておきます。本部承認後の年度や提出済みの評価は変更できません"
+                  "（同じ内容のままなら取り込めます）。"])

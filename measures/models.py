@@ -46,6 +46,25 @@ def completion_date_error(status: str, completed_on) -> str | None:
     return None
 
 
+class ChangeLevel(models.TextChoices):
+    """How deep a measure changes the work: the seeds' 「D」 (tools) vs 「X」 (transformation)."""
+
+    DIGITIZATION = "digitization", _("デジタル化")
+    BPR = "bpr", _("業務改革")
+    TRANSFORMATION = "transformation", _("変革")
+
+
+class Audience(models.TextChoices):
+    RESIDENTS = "residents", _("住民サービス")
+    INTERNAL = "internal", _("内部事務")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("オンライン")
+    COUNTER = "counter", _("窓口")
+    BOTH = "both", _("オンラインと窓口")
+
+
 class Measure(SingleLineNames, models.Model):
     single_line_fields = ("title",)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画"))
@@ -61,6 +80,11 @@ class Measure(SingleLineNames, models.Model):
     start_fy = models.PositiveSmallIntegerField(_("開始年度"), null=True, blank=True)
     end_fy = models.PositiveSmallIntegerField(_("終了年度"), null=True, blank=True)
     budget_thousand_yen = models.BigIntegerField(_("予算（千円）"), null=True, blank=True)
+    change_level = models.CharField(_("変革の段階"), max_length=16, choices=ChangeLevel.choices, blank=True)
+    audience = models.CharField(_("対象"), max_length=16, choices=Audience.choices, blank=True)
+    channel = models.CharField(_("チャネル"), max_length=16, choices=Channel.choices, blank=True)
+    is_gx = models.BooleanField(_("GX"), default=False)
+    is_wellbeing = models.BooleanField(_("ウェルビーイング"), default=False)
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
@@ -81,6 +105,16 @@ class Measure(SingleLineNames, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def tag_labels(self) -> list[str]:
+        """The value-lens tags as the UI and the workbook spell them (GX、ウェルビーイング、住民サービス/内部事務)."""
+        tags = [str(_("GX"))] if self.is_gx else []
+        if self.is_wellbeing:
+            tags.append(str(_("ウェルビーイング")))
+        if self.audience:
+            tags.append(self.get_audience_display())
+        return tags
 
     def owning_municipality_id(self) -> int:
         """The municipality this object belongs to (plans.permissions asks every object this)."""

@@ -18,7 +18,7 @@ from .factories import make_user
 # every size. With the rendered body cached, overview and timeline need only WARM queries.
 WARM = 6
 EXPECTED = {
-    "/dashboard/": 20,  # 16 + national deadlines (3) + the editions to read the plan against (1)
+    "/dashboard/": 23,  # 16 + national deadlines (3) + the editions to read the plan against (1) + the 費用対価値 card (3)
     "/dashboard/timeline/": 13,
     "/dashboard/items/?item=3": 15,  # 12 + the item's national deadline and what runs past it (3)
     "/dashboard/milestones/?item=1&state=overdue": 13,

@@ -144,6 +144,20 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
                      staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
        for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")},
     "council:commitment_update": owner_write(),  # the commitment belongs to 情報政策課 (alice's department)
+    # annual evaluation: everyone of the city reads; the owner department's staff (and the 事務局) draft; only the
+    # 事務局 opens, reviews, approves and publishes (another city's users get their own plan's index and 費用対価値)
+    "evaluations:index": by_role(anonymous=(LOGIN, LOGIN), council=(200, 403), viewer=(200, 403),
+                                 staff_owner=(200, 403), staff_other_dept=(200, 403), staff_other_city=(200, 403),
+                                 admin=(200, REDIRECT)),
+    "evaluations:value": dashboard_page() | {"anonymous": {"GET": LOGIN, "POST": LOGIN}},
+    "evaluations:round": read_page(),
+    "evaluations:report": read_page(),
+    "evaluations:report_xlsx": read_page(),
+    "evaluations:edit": owner_write(council=(200, 403), viewer=(200, 403), staff_other_dept=(200, 403)),
+    **{name: by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
+                     staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
+       for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")},
+    "evaluations_api:evaluation-report-list": api_read(),
     # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
     # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
     "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
@@ -198,6 +212,13 @@ KWARGS: dict[str, Callable] = {
     "council:commitment_update": lambda c: {"pk": _commitment(c).pk},
     "council:briefing": lambda c: {"pk": _commitment(c).session_id},
     "council:briefing_xlsx": lambda c: {"pk": _commitment(c).session_id},
+    "evaluations:round": lambda c: {"pk": _evaluation_round(c, "open").pk},
+    "evaluations:report": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:report_xlsx": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:approve": lambda c: {"pk": _evaluation_round(c, "accepted").pk},
+    "evaluations:publish": lambda c: {"pk": _evaluation_round(c, "approved").pk},
+    "evaluations:edit": lambda c: {"pk": _evaluation_round(c, "open").evaluations.get().pk},
+    "evaluations:review": lambda c: {"pk": _evaluation_round(c, "submitted").evaluations.get().pk},
     "governance:meeting": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_print": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_xlsx": lambda c: {"pk": _meeting(c).pk},
@@ -225,6 +246,9 @@ POST_DATA: dict[str, Callable] = {
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
     "council:commitment_update": lambda c: {"status": "in_progress", "completed_on": "", "progress_note": "matrix"},
+    "evaluations:index": lambda c: {"fiscal_year": "2026", "grade_scale": "A,B,C,D"},
+    "evaluations:edit": lambda c: {"achievements": "matrix", "settled_cost_thousand_yen": "10", "save": "1"},
+    "evaluations:review": lambda c: {"action": "accept"},
     "governance:meeting_new": lambda c: {"plan": c.plan.pk, "kind": "headquarters", "held_on": "2026/12/1"},
     "governance:decision_new": lambda c: {"text": "matrix", "is_public": "on", "action1_title": "matrix",
                                           "action1_owner": c.joho.pk, "action1_due": "2026/12/1"},
@@ -234,6 +258,25 @@ POST_DATA: dict[str, Callable] = {
     "governance:revisions": lambda c: {"plan": c.plan.pk, "reason": "matrix"},
     "milestones:decide_due_date": lambda c: {"decision": "reject", "comment": "matrix"},
 }
+
+
+def _evaluation_round(cast, stage: str):
+    """FY2025's evaluation round of cast.plan (one evaluation: cast.measure's), taken to a stage:
+    open → submitted → accepted → approved."""
+    from evaluations import services
+
+    round_ = services.open_round(plan=cast.plan, fiscal_year=2025, user=cast.admin)
+    if stage == "open":
+        return round_
+    evaluation = round_.evaluations.get()
+    services.save_draft(evaluation=evaluation, user=cast.alice, achievements="実施", self_grade="A",
+                        direction="continue")
+    services.submit(evaluation=evaluation, user=cast.alice)
+    if stage != "submitted":
+        services.accept(evaluation=evaluation, user=cast.admin)
+    if stage == "approved":
+        services.approve_round(round=round_, user=cast.admin)
+    return round_
 
 
 def _meeting(c):
