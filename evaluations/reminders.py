@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,11 +17,13 @@ from milestones.reminders.sections import SectionCandidate, SectionLine
 
 from .models import EvaluationRound, MeasureEvaluation
 
-STAGE = "evaluation_due"
+SECTION_KEY = "evaluation_due"
+# A stage the digest knows how to label: the week's Monday is the claim's date, so one reminder a week.
+STAGE = "due"
 
 
 class EvaluationDueSection:
-    key = STAGE
+    key = SECTION_KEY
     title = gettext_lazy("年度評価の提出をお願いします")
 
     def candidates(self, *, run_date: dt.date, department_ids: Iterable[int] | None) -> list[SectionCandidate]:
@@ -39,7 +40,7 @@ class EvaluationDueSection:
         return {e.pk: SectionLine(
             code=e.measure.code, title=e.measure.title,
             detail=_("%(fy)s年度の年度評価（%(state)s）") % {"fy": e.round.fiscal_year, "state": e.get_state_display()},
-            due_date=timezone.localdate(), status=e.get_state_display(),
+            due_date=None, status=e.get_state_display(),
             url=settings.SITE_URL + reverse("evaluations:edit", args=[e.pk]),
             still_due=e.round.state == EvaluationRound.State.OPEN and e.state in MeasureEvaluation.EDITABLE_STATES)
             for e in evaluations}

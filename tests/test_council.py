@@ -101,7 +101,7 @@ def test_a_commitment_past_due_appears_in_the_departments_next_digest_once(sessi
     joho_mail = [m for m in mail.outbox if "情報政策課" in m.subject]
     assert len(joho_mail) == 1
     message = joho_mail[0]
-    assert message.subject == "【DX推進】期限のお知らせ 1件（情報政策課）"
+    assert message.subject == "【DX推進】議会答弁で約束した事項 1件（情報政策課）"
     assert "■ 議会答弁で約束した事項（1件）" in message.body
     assert "10月を目途として要綱を改正する" in message.body
     assert "（20日超過）" in message.body

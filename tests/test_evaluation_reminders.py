@@ -42,7 +42,7 @@ def test_a_department_with_an_unsubmitted_evaluation_gets_it_in_its_digest(cast,
     assert "S01 窓口のキャッシュレス化" in message.body
     assert f"http://127.0.0.1:8000/evaluations/measures/{evaluation.pk}/" in message.body
     assert "<h2>年度評価の提出をお願いします（1件）</h2>" in message.alternatives[0][0]
-    assert ReminderLog.objects.get().stage == "evaluation_due"
+    assert ReminderLog.objects.get().section == "evaluation_due"
 
 
 def test_it_is_sent_once_a_week_and_stops_when_submitted(cast, round_):

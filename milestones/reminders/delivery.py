@@ -68,9 +68,10 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
             if line is None or provider is None:
                 continue
             stage = parse_stage(row.stage)
+            due = line.due_date or row.due_date  # None: a periodic notice (its period date is the claim's)
             sections[str(provider.title)].append(DigestItem(
-                stage, line.code, line.title, line.detail, "", line.due_date,
-                format_wareki(line.due_date, weekday=True), days_left_label(line.due_date, run_date), line.status,
+                stage, line.code, line.title, line.detail, "", due, format_wareki(due, weekday=True),
+                days_left_label(line.due_date, run_date) if line.due_date else "", line.status,
                 row.department.name, line.url))
         elif row.milestone_id:
             ms = row.milestone
@@ -102,6 +103,10 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
         if milestone_items:
             subject = _("【DX推進】期限の近いマイルストーン %(count)s件（%(place)s）") % {
                 "count": len(milestone_items), "place": place}
+        elif len(sections) == 1:  # one section only: its own heading says what it asks
+            [(heading, section_items)] = sections.items()
+            subject = _("【DX推進】%(heading)s %(count)s件（%(place)s）") % {
+                "heading": heading, "count": len(section_items), "place": place}
         elif sections:
             subject = _("【DX推進】期限のお知らせ %(count)s件（%(place)s）") % {
                 "count": sum(len(v) for v in sections.values()), "place": place}
@@ -158,7 +163,7 @@ def deliver_digest(*, log_ids: list[int], token: dt.datetime) -> Delivery:
     moot = [r.id for r in rows if r.milestone_id and (r.milestone.status not in OPEN_STATUSES
                                                        or r.milestone.due_date != r.due_date)]
     moot += [r.id for r in rows if r.section and (r.id not in lines or not lines[r.id].still_due
-                                                  or lines[r.id].due_date != r.due_date)]
+                                                  or lines[r.id].due_date not in (None, r.due_date))]
     if moot:
         ReminderLog.objects.filter(id__in=moot, claimed_at=mine).update(
             state=ReminderLog.State.SKIPPED, error=_("送信前に完了または期限変更されました"))

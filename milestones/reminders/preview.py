@@ -55,8 +55,9 @@ def preview(digests: list[Digest], *, run_date: dt.date | None = None) -> list[P
                 found = section_lines.get((item.section, item.object_id))
                 if found:
                     title, line = found
-                    lines.append(PreviewLine(f"{title}・{stage_label(parse_stage(item.stage))}", line.code,
-                                             line.title, format_wareki(line.due_date, weekday=True)))
+                    label = title if line.due_date is None else f"{title}・{stage_label(parse_stage(item.stage))}"
+                    lines.append(PreviewLine(label, line.code,
+                                             line.title, format_wareki(line.due_date or item.due_date, weekday=True)))
             elif item.milestone_id:
                 ms = milestones[item.milestone_id]
                 stage = parse_stage(item.stage.replace("escalate_", "overdue_"))

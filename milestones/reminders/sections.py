@@ -32,7 +32,7 @@ class SectionLine:
     code: str
     title: str
     detail: str  # one line under the title (e.g. the session and the words of the answer)
-    due_date: dt.date
+    due_date: dt.date | None  # None: a periodic notice with no deadline of its own (the claim's date is its period)
     status: str  # label
     url: str
     still_due: bool  # False: completed / cancelled since the claim, so not sent
