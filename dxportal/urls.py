@@ -26,6 +26,7 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/", include("api.urls")),
+    path("jobs/", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("milestones.reminder_urls")),
