@@ -114,9 +114,21 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     **{name: api_read(staff_other_city=(404, 403)) for name in (
         "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
         "api:indicatorvalue-detail")},
+    # background jobs: everyone sees the list of their own jobs (an admin: all of the municipality's); a job
+    # (here the admin's) is 404 to anyone else, as another city's object is
+    "jobs:list": read_page(staff_other_city=(200, 405)),
+    **{name: read_page(council=(404, 405), viewer=(404, 405), staff_owner=(404, 405), staff_other_dept=(404, 405))
+       for name in ("jobs:detail", "jobs:download")},
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
+
+def _admin_job(cast):
+    from jobs.models import Job
+
+    return Job.objects.create(kind="importing.export", municipality=cast.plan.municipality, user=cast.admin,
+                              state=Job.State.SUCCEEDED, result_file=b"PK", result_file_name="plan.xlsx")
+
 
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
 KWARGS: dict[str, Callable] = {
@@ -127,6 +139,8 @@ KWARGS: dict[str, Callable] = {
     "milestones:update": lambda c: {"pk": c.milestone.pk},
     "department_calendar": lambda c: {"token": c.joho.calendar_token or c.joho.rotate_calendar_token()},
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
+    "jobs:detail": lambda c: {"pk": _admin_job(c).pk},
+    "jobs:download": lambda c: {"pk": _admin_job(c).pk},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
     "api:plan-progress": lambda c: {"pk": c.plan.pk},
     "api:measure-detail": lambda c: {"pk": c.measure.pk},
