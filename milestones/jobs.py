@@ -19,7 +19,8 @@ def run_send_now(*, job: Job, progress) -> dict:
     progress(stage=Job.Stage.SEND, force=True)
     run_date = dt.date.fromisoformat(job.parameters["run_date"])
     try:
-        report = run_reminders(run_date=run_date, municipality_id=job.parameters.get("municipality_id"))
+        report = run_reminders(run_date=run_date, municipality_id=job.parameters.get("municipality_id"),
+                               progress=progress)
     except Exception as exc:  # the mail server refused: the claims stay and the next run retries
         raise JobFailed(_("送信に失敗しました（次回の実行で再送します）: %(error)s") % {"error": exc}) from exc
     count = len(report.digests)

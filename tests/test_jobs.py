@@ -4,9 +4,11 @@ embedded default (no broker) running the import inline."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,3 +172,35 @@ def test_another_citys_admin_cannot_see_a_preview_or_its_job(cast, client):
     client.force_login(make_user("admin_other", "admin", cast.other_city))
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("admin:plans_plan_import_preview", args=[cast.plan.pk, run.pk])).status_code == 404
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _import_plan(cast, tmp_path, stderr, *extra) -> str:
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(xlsx(realistic_sheets(20)))
+    out = io.StringIO()
+    call_command("import_plan", str(path), "--plan", cast.plan.code, "--municipality", cast.city.code, *extra,
+                 stdout=out, stderr=stderr)
+    return out.getvalue()
+
+
+def test_import_plan_draws_a_progress_bar_per_stage_on_a_terminal(cast, tmp_path):
+    terminal = _Terminal()
+    out = _import_plan(cast, tmp_path, terminal)
+    assert "取り込みました" in out
+    bars = terminal.getvalue()
+    assert "読込" in bars and "検証" in bars and "反映" in bars and "100%" in bars
+    assert Measure.objects.filter(plan=cast.plan).count() == 21
+
+
+def test_command_line_bars_are_quiet_off_a_terminal_and_with_verbosity_zero(cast, tmp_path):
+    piped = io.StringIO()
+    _import_plan(cast, tmp_path, piped, "--dry-run")
+    assert piped.getvalue() == ""
+    terminal = _Terminal()
+    _import_plan(cast, tmp_path, terminal, "--dry-run", "-v", "0")
+    assert terminal.getvalue() == ""
