@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-STAGE_LABELS = {"read": "読込", "validate": "検証", "preview": "プレビュー", "apply": "反映", "build": "作成",
-                "send": "送信"}
+STAGE_LABELS = {
+    "read": "読込",
+    "validate": "検証",
+    "preview": "プレビュー",
+    "apply": "反映",
+    "build": "作成",
+    "send": "送信",
+}
 
 
 def bars_enabled(command, options: dict) -> bool:
@@ -26,15 +32,21 @@ class CommandProgress:
         self.stage: str | None = None
         self.bar: tqdm | None = None
 
-    def __call__(self, *, stage: str | None = None, done: int | None = None, total: int | None = None,
-                 force: bool = False) -> None:
+    def __call__(
+        self, *, stage: str | None = None, done: int | None = None, total: int | None = None, force: bool = False
+    ) -> None:
         if not self.enabled:
             return
         if stage is not None and (stage != self.stage or self.bar is None):
             self.close()
             self.stage = stage
-            self.bar = tqdm(desc=STAGE_LABELS.get(stage, stage), total=total or None, unit=self.unit,
-                            file=self.file, dynamic_ncols=True)
+            self.bar = tqdm(
+                desc=STAGE_LABELS.get(stage, stage),
+                total=total or None,
+                unit=self.unit,
+                file=self.file,
+                dynamic_ncols=True,
+            )
         if self.bar is None:
             return
         if total:

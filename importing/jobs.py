@@ -33,12 +33,27 @@ def preview_as_dict(preview: Preview) -> dict:
         "has_changes": preview.has_changes,
         "error_count": len(preview.errors),
         "errors": [e.as_dict() for e in preview.errors[:ERRORS_KEPT]],
-        "sheets": [{"name": s.name, "present": s.present, "new": s.new, "changed": s.changed,
-                    "unchanged": s.unchanged, "error_count": len(s.errors),
-                    "diffs": [{"row": d.row, "key": d.key, "action": d.action,
-                               "changes": [{"column": c.column, "before": c.before, "after": c.after}
-                                           for c in d.changes]} for d in s.diffs]}
-                   for s in preview.sheets.values() if s.present or s.errors],
+        "sheets": [
+            {
+                "name": s.name,
+                "present": s.present,
+                "new": s.new,
+                "changed": s.changed,
+                "unchanged": s.unchanged,
+                "error_count": len(s.errors),
+                "diffs": [
+                    {
+                        "row": d.row,
+                        "key": d.key,
+                        "action": d.action,
+                        "changes": [{"column": c.column, "before": c.before, "after": c.after} for c in d.changes],
+                    }
+                    for d in s.diffs
+                ],
+            }
+            for s in preview.sheets.values()
+            if s.present or s.errors
+        ],
     }
 
 
@@ -60,12 +75,19 @@ def _request_of(job: Job) -> HttpRequest:
 def run_preview(*, job: Job, progress) -> JobOutcome:
     plan = _plan(job)
     data = bytes(Job.objects.values_list("input_file", flat=True).get(pk=job.pk) or b"")
-    run, preview = services.plan_import_preview(plan=plan, data=data, file_name=job.parameters.get("file_name", ""),
-                                                user=job.user, progress=progress)
+    run, preview = services.plan_import_preview(
+        plan=plan, data=data, file_name=job.parameters.get("file_name", ""), user=job.user, progress=progress
+    )
     progress(stage=Job.Stage.PREVIEW, force=True)
     url = reverse("admin:plans_plan_import_preview", args=[plan.pk, run.pk])
-    return JobOutcome(result={"run_id": run.pk, "preview": preview_as_dict(preview), "next_url": url,
-                              "next_label": _("プレビューを見る")})
+    return JobOutcome(
+        result={
+            "run_id": run.pk,
+            "preview": preview_as_dict(preview),
+            "next_url": url,
+            "next_label": _("プレビューを見る"),
+        }
+    )
 
 
 def preview_job_of(run: ImportRun) -> Job | None:
@@ -81,20 +103,38 @@ def run_apply(*, job: Job, progress) -> JobOutcome:
         raise JobFailed(_("アップロードしたファイルが見つかりません。もう一度アップロードしてください。"))
     preview_url = reverse("admin:plans_plan_import_preview", args=[plan.pk, run.pk])
     try:
-        preview = services.plan_import_apply(run=run, data=bytes(data), user=job.user, request=_request_of(job),
-                                             progress=progress)
+        preview = services.plan_import_apply(
+            run=run, data=bytes(data), user=job.user, request=_request_of(job), progress=progress
+        )
     except services.ImportBlocked as blocked:
-        raise JobFailed(_("プレビューの後にデータが変わったため、エラーがあります。何も取り込んでいません。内容を確認してください。"),
-                        result={"preview": preview_as_dict(blocked.preview), "next_url": preview_url,
-                                "next_label": _("エラーを見る")})
+        raise JobFailed(
+            _(
+                "プレビューの後にデータが変わったため、エラーがあります。何も取り込んでいません。内容を確認してください。"
+            ),
+            result={
+                "preview": preview_as_dict(blocked.preview),
+                "next_url": preview_url,
+                "next_label": _("エラーを見る"),
+            },
+        )
     source.update(input_file=None)  # applied: the upload is no longer needed
     total_new = sum(c["new"] for c in preview.counts.values())
     total_changed = sum(c["changed"] for c in preview.counts.values())
     message = _("「%(file)s」を取り込みました（インポート #%(id)s: 新規 %(new)s 件、変更 %(changed)s 件）。") % {
-        "file": run.file_name, "id": run.pk, "new": total_new, "changed": total_changed}
-    return JobOutcome(result={"run_id": run.pk, "counts": preview.counts, "message": message,
-                              "next_url": reverse("admin:plans_plan_change", args=[plan.pk]),
-                              "next_label": _("計画を見る")})
+        "file": run.file_name,
+        "id": run.pk,
+        "new": total_new,
+        "changed": total_changed,
+    }
+    return JobOutcome(
+        result={
+            "run_id": run.pk,
+            "counts": preview.counts,
+            "message": message,
+            "next_url": reverse("admin:plans_plan_change", args=[plan.pk]),
+            "next_label": _("計画を見る"),
+        }
+    )
 
 
 def run_export(*, job: Job, progress) -> JobOutcome:
@@ -102,8 +142,12 @@ def run_export(*, job: Job, progress) -> JobOutcome:
     progress(stage=Job.Stage.BUILD, force=True)
     data = services.plan_export(plan=plan)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return JobOutcome(result={"message": _("ブックを作成しました。")}, file=data,
-                      file_name=f"{plan.code}-{stamp}.xlsx", content_type=XLSX_TYPE)
+    return JobOutcome(
+        result={"message": _("ブックを作成しました。")},
+        file=data,
+        file_name=f"{plan.code}-{stamp}.xlsx",
+        content_type=XLSX_TYPE,
+    )
 
 
 def register_jobs() -> None:

@@ -14,13 +14,37 @@ from .models import Job
 
 @admin.register(Job)
 class JobAdmin(MunicipalityScopedAdmin):
-    list_display = ("id", "kind_label", "state", "stage", "done", "total", "user", "created_at", "finished_at",
-                    "progress_link")
+    list_display = (
+        "id",
+        "kind_label",
+        "state",
+        "stage",
+        "done",
+        "total",
+        "user",
+        "created_at",
+        "finished_at",
+        "progress_link",
+    )
     list_filter = ("state", "kind")
     list_select_related = ("user",)
     exclude = ("input_file", "result_file", "parameters", "result")
-    readonly_fields = ("municipality", "user", "kind", "state", "stage", "done", "total", "created_at", "started_at",
-                       "finished_at", "heartbeat_at", "result_file_name", "error", "progress_link")
+    readonly_fields = (
+        "municipality",
+        "user",
+        "kind",
+        "state",
+        "stage",
+        "done",
+        "total",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "result_file_name",
+        "error",
+        "progress_link",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("input_file", "result_file")

@@ -26,10 +26,17 @@ class Job(models.Model):
 
     FINISHED = (State.SUCCEEDED, State.FAILED)
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="jobs", verbose_name=_("自治体"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("実行者"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs", verbose_name=_("自治体")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("実行者"),
+    )
     kind = models.CharField(_("種類"), max_length=64)
     parameters = models.JSONField(_("条件"), default=dict, blank=True)
     language = models.CharField(_("言語"), max_length=8, blank=True)

@@ -43,12 +43,16 @@ def lease_seconds() -> int:
 
 
 def time_limit_message() -> str:
-    return _("時間の上限（%(seconds)s秒）を超えたため中断しました。何も書き込まれていません。"
-             "ファイルを分けるか、事務局に相談してください。") % {"seconds": soft_time_limit()}
+    return _(
+        "時間の上限（%(seconds)s秒）を超えたため中断しました。何も書き込まれていません。"
+        "ファイルを分けるか、事務局に相談してください。"
+    ) % {"seconds": soft_time_limit()}
 
 
 def worker_lost_message() -> str:
-    return _("処理していたワーカーが応答しなくなったため中断しました。何も書き込まれていません。もう一度実行してください。")
+    return _(
+        "処理していたワーカーが応答しなくなったため中断しました。何も書き込まれていません。もう一度実行してください。"
+    )
 
 
 class Progress:
@@ -65,8 +69,9 @@ class Progress:
         self._last_write = 0.0
         self.writes = 0
 
-    def __call__(self, *, stage: str | None = None, done: int | None = None, total: int | None = None,
-                 force: bool = False) -> None:
+    def __call__(
+        self, *, stage: str | None = None, done: int | None = None, total: int | None = None, force: bool = False
+    ) -> None:
         now = time.monotonic()
         if now - self.started > soft_time_limit():
             raise JobTimeLimit()
@@ -80,8 +85,9 @@ class Progress:
         if changed_stage or force or now - self._last_write >= self.interval:
             self._last_write = now
             self.writes += 1
-            Job.objects.filter(pk=self.job.pk).update(stage=self.job.stage, done=self.job.done,
-                                                      total=self.job.total, heartbeat_at=timezone.now())
+            Job.objects.filter(pk=self.job.pk).update(
+                stage=self.job.stage, done=self.job.done, total=self.job.total, heartbeat_at=timezone.now()
+            )
 
 
 @contextmanager
@@ -118,10 +124,13 @@ def reap_stale(*, now=None) -> int:
     lease = timezone.timedelta(seconds=lease_seconds())
     queued_max = timezone.timedelta(seconds=int(getattr(settings, "JOBS_QUEUED_MAX_SECONDS", 24 * 60 * 60)))
     dead = Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=now - lease).update(
-        state=Job.State.FAILED, finished_at=now, error=worker_lost_message())
+        state=Job.State.FAILED, finished_at=now, error=worker_lost_message()
+    )
     never = Job.objects.filter(state=Job.State.QUEUED, created_at__lt=now - queued_max).update(
-        state=Job.State.FAILED, finished_at=now,
-        error=_("バックグラウンド処理が開始されませんでした。時間をおいてもう一度実行してください。"))
+        state=Job.State.FAILED,
+        finished_at=now,
+        error=_("バックグラウンド処理が開始されませんでした。時間をおいてもう一度実行してください。"),
+    )
     return dead + never
 
 
@@ -145,28 +154,49 @@ def execute(job_id: int) -> Job | None:
     registered = kind(job.kind)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         if registered is None:
-            _finish(job, state=Job.State.FAILED, error=_("この種類の処理は実行できません（%(kind)s）。") % {"kind": job.kind})
+            _finish(
+                job,
+                state=Job.State.FAILED,
+                error=_("この種類の処理は実行できません（%(kind)s）。") % {"kind": job.kind},
+            )
             return job
         progress = Progress(job)
         try:
             with _heartbeat(job):
                 outcome = registered.run(job=job, progress=progress)
         except JobFailed as failed:
-            _finish(job, state=Job.State.FAILED, error=failed.message, result={**job.result, **failed.result},
-                    done=job.done, total=job.total, stage=job.stage)
+            _finish(
+                job,
+                state=Job.State.FAILED,
+                error=failed.message,
+                result={**job.result, **failed.result},
+                done=job.done,
+                total=job.total,
+                stage=job.stage,
+            )
         except (JobTimeLimit, SoftTimeLimitExceeded):
             _finish(job, state=Job.State.FAILED, error=time_limit_message(), stage=job.stage)
         except Exception:
             logger.exception("Job %s (%s) failed", job.pk, job.kind)
-            _finish(job, state=Job.State.FAILED, stage=job.stage,
-                    error=_("予期しないエラーで中断しました。何も書き込まれていません。続く場合は管理者に連絡してください。"))
+            _finish(
+                job,
+                state=Job.State.FAILED,
+                stage=job.stage,
+                error=_(
+                    "予期しないエラーで中断しました。何も書き込まれていません。続く場合は管理者に連絡してください。"
+                ),
+            )
         else:
             if not isinstance(outcome, JobOutcome):
                 outcome = JobOutcome(result=outcome or {})
-            fields = dict(state=Job.State.SUCCEEDED, result=outcome.result, stage=job.stage, done=job.done,
-                          total=job.total)
+            fields = dict(
+                state=Job.State.SUCCEEDED, result=outcome.result, stage=job.stage, done=job.done, total=job.total
+            )
             if outcome.file is not None:
-                fields.update(result_file=outcome.file, result_file_name=outcome.file_name[:255],
-                              result_content_type=outcome.content_type)
+                fields.update(
+                    result_file=outcome.file,
+                    result_file_name=outcome.file_name[:255],
+                    result_content_type=outcome.content_type,
+                )
             _finish(job, **fields)
     return job

@@ -33,10 +33,17 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reap_stale()
     job = job_for(user=request.user, job_id=pk)
-    response = render(request, "jobs/detail.html", {
-        "job": job, "elapsed": _elapsed(job), "refresh": None if job.finished else REFRESH_SECONDS,
-        "next_url": job.result.get("next_url", "") if job.finished else "",
-        "has_file": job.state == job.State.SUCCEEDED and bool(job.result_file_name)})
+    response = render(
+        request,
+        "jobs/detail.html",
+        {
+            "job": job,
+            "elapsed": _elapsed(job),
+            "refresh": None if job.finished else REFRESH_SECONDS,
+            "next_url": job.result.get("next_url", "") if job.finished else "",
+            "has_file": job.state == job.State.SUCCEEDED and bool(job.result_file_name),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 

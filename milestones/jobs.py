@@ -19,14 +19,19 @@ def run_send_now(*, job: Job, progress) -> dict:
     progress(stage=Job.Stage.SEND, force=True)
     run_date = dt.date.fromisoformat(job.parameters["run_date"])
     try:
-        report = run_reminders(run_date=run_date, municipality_id=job.parameters.get("municipality_id"),
-                               progress=progress)
+        report = run_reminders(
+            run_date=run_date, municipality_id=job.parameters.get("municipality_id"), progress=progress
+        )
     except Exception as exc:  # the mail server refused: the claims stay and the next run retries
         raise JobFailed(_("送信に失敗しました（次回の実行で再送します）: %(error)s") % {"error": exc}) from exc
     count = len(report.digests)
     progress(done=count, total=count, force=True)
-    return {"digests": count, "message": _("%(count)s通の通知を送信しました（送信待ちを含む）。") % {"count": count},
-            "next_url": "", "next_label": ""}
+    return {
+        "digests": count,
+        "message": _("%(count)s通の通知を送信しました（送信待ちを含む）。") % {"count": count},
+        "next_url": "",
+        "next_label": "",
+    }
 
 
 def register_jobs() -> None:

@@ -94,10 +94,22 @@ def test_a_job_is_run_once_a_redelivered_task_does_nothing(cast):
 def test_a_running_job_whose_worker_stopped_answering_is_marked_failed(cast, settings, client):
     settings.JOBS_LEASE_SECONDS = 60
     now = timezone.now()
-    dead = Job.objects.create(kind="test.counting", municipality=cast.city, user=cast.admin, state=Job.State.RUNNING,
-                              started_at=now - dt.timedelta(minutes=5), heartbeat_at=now - dt.timedelta(seconds=61))
-    alive = Job.objects.create(kind="test.counting", municipality=cast.city, user=cast.admin, state=Job.State.RUNNING,
-                               started_at=now - dt.timedelta(minutes=5), heartbeat_at=now - dt.timedelta(seconds=5))
+    dead = Job.objects.create(
+        kind="test.counting",
+        municipality=cast.city,
+        user=cast.admin,
+        state=Job.State.RUNNING,
+        started_at=now - dt.timedelta(minutes=5),
+        heartbeat_at=now - dt.timedelta(seconds=61),
+    )
+    alive = Job.objects.create(
+        kind="test.counting",
+        municipality=cast.city,
+        user=cast.admin,
+        state=Job.State.RUNNING,
+        started_at=now - dt.timedelta(minutes=5),
+        heartbeat_at=now - dt.timedelta(seconds=5),
+    )
     client.force_login(cast.admin)
     page = client.get(reverse("jobs:detail", args=[dead.pk])).content.decode()  # viewing the page reaps
     assert "ワーカーが応答しなくなったため中断しました" in page
@@ -110,15 +122,24 @@ def test_a_running_job_whose_worker_stopped_answering_is_marked_failed(cast, set
 
 
 def test_the_progress_page_refreshes_itself_until_the_job_ends(cast, client):
-    job = Job.objects.create(kind="test.counting", municipality=cast.city, user=cast.admin, state=Job.State.RUNNING,
-                             stage="validate", done=40, total=160, started_at=timezone.now(),
-                             heartbeat_at=timezone.now())
+    job = Job.objects.create(
+        kind="test.counting",
+        municipality=cast.city,
+        user=cast.admin,
+        state=Job.State.RUNNING,
+        stage="validate",
+        done=40,
+        total=160,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
     client.force_login(cast.admin)
     html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in html
     assert "検証" in html and "40 / 160 行" in html and 'max="160" value="40"' in html
-    Job.objects.filter(pk=job.pk).update(state=Job.State.SUCCEEDED, finished_at=timezone.now(),
-                                         result={"message": "できました"})
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.SUCCEEDED, finished_at=timezone.now(), result={"message": "できました"}
+    )
     html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "http-equiv" not in html and "できました" in html
 
@@ -127,8 +148,7 @@ def test_jobs_are_scoped_to_the_municipality_and_to_their_owner(cast, client):
     own = start_job(kind_name="test.counting", municipality=cast.city, user=cast.alice, parameters={"n": 1})
     admins = start_job(kind_name="test.counting", municipality=cast.city, user=cast.admin, parameters={"n": 2})
     other_admin = make_user("admin_other", "admin", cast.other_city)
-    theirs = start_job(kind_name="test.counting", municipality=cast.other_city, user=other_admin,
-                       parameters={"n": 3})
+    theirs = start_job(kind_name="test.counting", municipality=cast.other_city, user=other_admin, parameters={"n": 3})
     client.force_login(cast.admin)  # an admin: every job of the city, none of another
     assert client.get(reverse("jobs:detail", args=[own.pk])).status_code == 200
     assert client.get(reverse("jobs:detail", args=[theirs.pk])).status_code == 404
@@ -146,8 +166,10 @@ def test_jobs_are_scoped_to_the_municipality_and_to_their_owner(cast, client):
 def test_the_embedded_default_imports_inline_with_no_broker(cast, client, settings, tmp_path):
     assert settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL
     client.force_login(cast.admin)
-    upload = client.post(reverse("admin:plans_plan_import", args=[cast.plan.pk]),
-                         {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(30)))})
+    upload = client.post(
+        reverse("admin:plans_plan_import", args=[cast.plan.pk]),
+        {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(30)))},
+    )
     preview_job = Job.objects.get(kind="importing.preview")
     assert upload.url == reverse("jobs:detail", args=[preview_job.pk])
     assert preview_job.state == Job.State.SUCCEEDED and preview_job.stage == "preview"
@@ -166,8 +188,10 @@ def test_the_embedded_default_imports_inline_with_no_broker(cast, client, settin
 
 def test_another_citys_admin_cannot_see_a_preview_or_its_job(cast, client):
     client.force_login(cast.admin)
-    client.post(reverse("admin:plans_plan_import", args=[cast.plan.pk]),
-                {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(5)))})
+    client.post(
+        reverse("admin:plans_plan_import", args=[cast.plan.pk]),
+        {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(5)))},
+    )
     job, run = Job.objects.get(), ImportRun.objects.get()
     client.force_login(make_user("admin_other", "admin", cast.other_city))
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
@@ -183,8 +207,17 @@ def _import_plan(cast, tmp_path, stderr, *extra) -> str:
     path = tmp_path / "plan.xlsx"
     path.write_bytes(xlsx(realistic_sheets(20)))
     out = io.StringIO()
-    call_command("import_plan", str(path), "--plan", cast.plan.code, "--municipality", cast.city.code, *extra,
-                 stdout=out, stderr=stderr)
+    call_command(
+        "import_plan",
+        str(path),
+        "--plan",
+        cast.plan.code,
+        "--municipality",
+        cast.city.code,
+        *extra,
+        stdout=out,
+        stderr=stderr,
+    )
     return out.getvalue()
 
 

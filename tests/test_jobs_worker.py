@@ -76,17 +76,26 @@ def _start(tmp_path: Path, broker_url: str, **env):
     log_file = tmp_path / "worker.log"
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir(exist_ok=True)
-    return log_file, celery_worker(broker=broker_url, database=WorkerDatabase(tmp_path), mail_dir=mail_dir,
-                                   log_file=log_file, JOBS_HEARTBEAT_SECONDS="1", **env)
+    return log_file, celery_worker(
+        broker=broker_url,
+        database=WorkerDatabase(tmp_path),
+        mail_dir=mail_dir,
+        log_file=log_file,
+        JOBS_HEARTBEAT_SECONDS="1",
+        **env,
+    )
 
 
-def test_an_admin_imports_a_workbook_on_a_worker_and_follows_its_progress(on_postgres, queue_to, cast, client,
-                                                                          tmp_path):
+def test_an_admin_imports_a_workbook_on_a_worker_and_follows_its_progress(
+    on_postgres, queue_to, cast, client, tmp_path
+):
     client.force_login(cast.admin)
     log_file, worker = _start(tmp_path, queue_to)
     with worker:
-        upload = client.post(reverse("admin:plans_plan_import", args=[cast.plan.pk]),
-                             {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(200)))})
+        upload = client.post(
+            reverse("admin:plans_plan_import", args=[cast.plan.pk]),
+            {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(200)))},
+        )
         assert upload.status_code == 302 and upload.url.startswith("/jobs/")
         page, _stages = _poll(client, upload.url, timeout=90, log_file=log_file)
         job = page.context["job"]
@@ -109,19 +118,27 @@ def test_an_admin_imports_a_workbook_on_a_worker_and_follows_its_progress(on_pos
     assert run.status == ImportRun.Status.APPLIED and run.user == cast.admin
 
 
-def test_a_worker_killed_mid_confirm_leaves_the_job_failed_and_the_plan_unchanged(on_postgres, queue_to, cast,
-                                                                                   client, tmp_path, settings):
+def test_a_worker_killed_mid_confirm_leaves_the_job_failed_and_the_plan_unchanged(
+    on_postgres, queue_to, cast, client, tmp_path, settings
+):
     settings.JOBS_LEASE_SECONDS = 3
     client.force_login(cast.admin)
     log_file, worker = _start(tmp_path, queue_to)
     db = connection.settings_dict
-    blocker = psycopg2.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                               password=db["PASSWORD"] or None, dbname=db["NAME"])
+    blocker = psycopg2.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+    )
     cursor = blocker.cursor()
     try:
         with worker as doomed:
-            upload = client.post(reverse("admin:plans_plan_import", args=[cast.plan.pk]),
-                                 {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(100)))})
+            upload = client.post(
+                reverse("admin:plans_plan_import", args=[cast.plan.pk]),
+                {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(100)))},
+            )
             page, _stages = _poll(client, upload.url, timeout=90, log_file=log_file)
             assert page.context["job"].state == Job.State.SUCCEEDED
             before = database_fingerprint()
@@ -130,14 +147,20 @@ def test_a_worker_killed_mid_confirm_leaves_the_job_failed_and_the_plan_unchange
             run = ImportRun.objects.get()
             confirm = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
             job_id = int(confirm.url.rstrip("/").rsplit("/", 1)[1])
-            wait_until(lambda: Job.objects.filter(pk=job_id, stage="apply").exists(), timeout=60,
-                       what="the apply stage", log_file=log_file)
+            wait_until(
+                lambda: Job.objects.filter(pk=job_id, stage="apply").exists(),
+                timeout=60,
+                what="the apply stage",
+                log_file=log_file,
+            )
             time.sleep(1)  # well inside the transaction (the departments are written, the measures wait)
             os.killpg(doomed.pid, signal.SIGKILL)
             doomed.wait()
         # The dead worker's connection goes (as a lost TCP connection would); its transaction is rolled back.
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        )
         blocker.rollback()
     finally:
         blocker.close()
