@@ -237,3 +237,20 @@ def test_command_line_bars_are_quiet_off_a_terminal_and_with_verbosity_zero(cast
     terminal = _Terminal()
     _import_plan(cast, tmp_path, terminal, "--dry-run", "-v", "0")
     assert terminal.getvalue() == ""
+
+
+def test_the_comparison_export_is_a_job_with_a_broker_and_its_file_is_the_askers_view(cast, client, settings):
+    from dashboard.jobs import COMPARE_EXPORT
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker is configured: the view only records and queues the job
+    client.force_login(cast.admin)
+    response = client.get(reverse("dashboard:export", kwargs={"table": "compare", "fmt": "csv"}))
+    job = Job.objects.get(kind=COMPARE_EXPORT)
+    assert response.url == reverse("jobs:detail", args=[job.pk])
+    assert job.state == Job.State.QUEUED and job.parameters["fmt"] == "csv" and job.municipality == cast.city
+    assert execute(job.pk).state == Job.State.SUCCEEDED  # what the worker does
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    text = download.content.decode("utf-8-sig")
+    assert download.status_code == 200 and cast.city.name in text and cast.other_city.name not in text
+    client.force_login(cast.mallory)
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
