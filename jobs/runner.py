@@ -131,6 +131,12 @@ def reap_stale(*, now=None) -> int:
         finished_at=now,
         error=_("バックグラウンド処理が開始されませんでした。時間をおいてもう一度実行してください。"),
     )
+    # Uploads and result files are kept for a day (an unconfirmed preview's upload, an export nobody fetched).
+    keep = timezone.timedelta(seconds=int(getattr(settings, "JOBS_KEEP_FILES_SECONDS", 24 * 60 * 60)))
+    Job.objects.filter(created_at__lt=now - keep, input_file__isnull=False).update(input_file=None)
+    Job.objects.filter(finished_at__lt=now - keep, result_file__isnull=False).update(
+        result_file=None, result_file_name=""
+    )
     return dead + never
 
 

@@ -254,3 +254,29 @@ def test_the_comparison_export_is_a_job_with_a_broker_and_its_file_is_the_askers
     assert download.status_code == 200 and cast.city.name in text and cast.other_city.name not in text
     client.force_login(cast.mallory)
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
+
+
+def test_files_are_kept_for_a_day_then_dropped(cast, settings):
+    settings.JOBS_KEEP_FILES_SECONDS = 3600
+    old = Job.objects.create(
+        kind="test.counting",
+        municipality=cast.city,
+        state=Job.State.SUCCEEDED,
+        input_file=b"upload",
+        result_file=b"PK",
+        result_file_name="a.xlsx",
+        finished_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    new = Job.objects.create(
+        kind="test.counting",
+        municipality=cast.city,
+        state=Job.State.SUCCEEDED,
+        input_file=b"upload",
+        result_file=b"PK",
+        result_file_name="b.xlsx",
+        finished_at=timezone.now(),
+    )
+    reap_stale()
+    assert Job.objects.filter(pk=old.pk, input_file__isnull=True, result_file__isnull=True).exists()
+    assert Job.objects.filter(pk=new.pk, input_file__isnull=False, result_file_name="b.xlsx").exists()
