@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Era:
@@ -63,7 +65,7 @@ def era_of(day: dt.date) -> Era:
     for era in ERAS:
         if day >= era.start:
             return era
-    raise JapaneseDateError(f"{day.isoformat()} は明治より前の日付です。")
+    raise JapaneseDateError(_("%(date)s は明治より前の日付です。") % {"date": day.isoformat()})
 
 
 def era_year(day: dt.date) -> tuple[Era, int]:
@@ -113,13 +115,14 @@ def _era_date(era_key: str, year_text: str, month: int, day: int, original: str)
     era = _ERA_BY_KEY[era_key.upper() if len(era_key) == 1 and era_key.isascii() else era_key]
     n = 1 if year_text == "元" else int(year_text)
     if n < 1:
-        raise JapaneseDateError(f"「{original}」の年が正しくありません。")
+        raise JapaneseDateError(_("「%(value)s」の年が正しくありません。") % {"value": original})
     try:
         day_ = dt.date(era.start.year + n - 1, month, day)
     except ValueError as exc:
-        raise JapaneseDateError(f"「{original}」は存在しない日付です。") from exc
+        raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": original}) from exc
     if day_ < era.start:
-        raise JapaneseDateError(f"「{original}」は{era.name}の期間外です（{era.name}は{format_wareki(era.start)}から）。")
+        raise JapaneseDateError(_("「%(value)s」は%(era)sの期間外です（%(era)sは%(start)sから）。")
+                                % {"value": original, "era": era.name, "start": format_wareki(era.start)})
     # Past the era's end (平成32年 = 2020) is accepted: plans written before 2019 use such dates.
     return day_
 
@@ -135,20 +138,21 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if value is None:
-        raise JapaneseDateError("日付が空です。")
+        raise JapaneseDateError(_("日付が空です。"))
     text = _DATETIME_TAIL_RE.sub("", normalize(str(value)))
     if not text:
-        raise JapaneseDateError("日付が空です。")
+        raise JapaneseDateError(_("日付が空です。"))
     for pattern in (_SEIREKI_RE, _COMPACT_RE):
         if m := pattern.match(text):
             try:
                 return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError as exc:
-                raise JapaneseDateError(f"「{value}」は存在しない日付です。") from exc
+                raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": value}) from exc
     if m := _WAREKI_RE.match(text):
         return _era_date(m["era"], m["y"], int(m["m"]), int(m["d"]), str(value))
     raise JapaneseDateError(
-        f"「{value}」は日付として読めません。2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 のように入力してください。"
+        _("「%(value)s」は日付として読めません。2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 のように入力してください。")
+        % {"value": value}
     )
 
 
@@ -159,13 +163,13 @@ _FY_WAREKI_RE = re.compile(rf"^(?P<era>{_ERA_NAMES}|[{_ERA_LETTERS}])\s*(?P<y>\d
 def parse_fiscal_year(value: object) -> int:
     """Parse a fiscal year: 2025, 2025年度, 令和7年度, 令和元年度, R7 → the Western year it starts in."""
     if isinstance(value, bool):
-        raise JapaneseDateError(f"「{value}」は年度として読めません。")
+        raise JapaneseDateError(_("「%(value)s」は年度として読めません。") % {"value": value})
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif value is None:
-        raise JapaneseDateError("年度が空です。")
+        raise JapaneseDateError(_("年度が空です。"))
     else:
         text = normalize(str(value))
     if m := _FY_SEIREKI_RE.match(text):
@@ -179,4 +183,6 @@ def parse_fiscal_year(value: object) -> int:
         if n >= 1:
             # 令和元年度 is FY2019 (it began as 平成31年度): the era's first year, whatever month it began.
             return era.start.year + n - 1
-    raise JapaneseDateError(f"「{value}」は年度として読めません。2025、2025年度、令和7年度、R7 のように入力してください。")
+    raise JapaneseDateError(
+        _("「%(value)s」は年度として読めません。2025、2025年度、令和7年度、R7 のように入力してください。") % {"value": value}
+    )

@@ -202,7 +202,8 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
     )
     existing = Plan.objects.filter(municipality=municipality, code=PLAN_CODE).first()
     if existing is not None and not reset:
-        _seed_users(municipality, {d.code: d for d in municipality.departments.all()})
+        departments = {d.code: d for d in municipality.departments.all()}
+        _seed_governance(municipality, existing, departments, _seed_users(municipality, departments), today)
         return existing
     departments: dict[str, Department] = {}
     for order, (code, name, level, parent, email) in enumerate(DEPARTMENTS):
@@ -264,7 +265,124 @@ def seed_demo(*, today: dt.date | None = None, reset: bool = False) -> Plan:
                 IndicatorValue.objects.create(indicator=indicator, value=Decimal(value),
                                               as_of=today - dt.timedelta(days=days_ago), source="業務統計",
                                               recorded_by=users["admin"])
+    _seed_governance(municipality, plan, departments, users, today)
     return plan
+
+
+# role, position, name (blank: the user's), user, department, external, name public
+BODY = [
+    ("chief", "市長", "桜井 一郎", None, None, False, True),
+    ("deputy", "副市長", "山本 恵子", None, None, False, True),
+    ("cio", "副市長（CIO）", "山本 恵子", None, None, False, True),
+    ("cio_adviser", "CIO補佐官（外部人材）", "高橋 誠", None, None, True, False),
+    ("member", "総務部長", "中村 直樹", None, "SOM", False, False),
+    ("member", "企画部長", "小林 美穂", None, "KIK", False, False),
+    ("member", "市民部長", "加藤 健", None, "SHI", False, False),
+    ("member", "福祉部長", "吉田 亜紀", None, "FUK", False, False),
+    ("promoter", "推進員", "", "staff", "SOM-JOHO", False, False),
+    ("promoter", "推進員", "", "staff2", "SHI-SHIMIN", False, False),
+    ("secretariat", "事務局（情報政策課）", "", "admin", "SOM-JOHO", False, False),
+]
+
+
+def _seed_governance(
+    municipality: Municipality, plan: Plan, departments: dict[str, Department], users: dict[str, User], today: dt.date
+) -> None:
+    """The 推進体制 and two past 本部会議 whose decisions created actions (milestones under M03 and M15): one open
+    and overdue for 市民課, one done, one due soon for 情報政策課. Seeded once: a demo with meetings is left as
+    it is."""
+    from governance import services as governance
+    from governance.models import BodyMember, Meeting
+    from governance.selectors import agenda_proposals
+
+    if not BodyMember.objects.filter(municipality=municipality).exists():
+        for order, (role, position, name, username, dept, external, public) in enumerate(BODY):
+            BodyMember.objects.create(
+                municipality=municipality,
+                role=role,
+                position=position,
+                name=name,
+                user=users.get(username) if username else None,
+                department=departments.get(dept) if dept else None,
+                is_external=external,
+                name_is_public=public,
+                sort_order=order,
+            )
+    if Meeting.objects.filter(municipality=municipality).exists():
+        return
+    admin = users["admin"]
+    attendees = list(BodyMember.objects.filter(municipality=municipality).exclude(role="promoter"))
+    first = governance.meeting_create(
+        user=admin,
+        plan=plan,
+        kind="headquarters",
+        number=1,
+        place="本庁舎 第1会議室",
+        held_on=today - dt.timedelta(days=120),
+        attendees=attendees,
+    )
+    proposals = agenda_proposals(meeting=first)
+    items = (
+        governance.agenda_accept(user=admin, meeting=first, keys=[p.key for p in proposals[:3]]) if proposals else []
+    )
+    governance.meeting_update_minutes(
+        user=admin,
+        meeting=first,
+        materials="資料1 DX推進計画の進捗状況\n資料2 窓口のオンライン化について",
+        summary_public="計画の進捗を確認し、遅れている窓口のオンライン化について対応を決定した。",
+        summary_internal="市民課の人員配置について次回までに総務部と調整する。",
+    )
+    governance.decision_record(
+        user=admin,
+        meeting=first,
+        agenda_item=items[0] if items else None,
+        text="窓口のオンライン化は手続の優先順位を見直し、転入・転出から先行する。",
+        actions=[
+            governance.ActionSpec(
+                title="オンライン化する手続の優先順位表の作成",
+                owner_department=departments["SHI-SHIMIN"],
+                due_date=today - dt.timedelta(days=30),
+                measure=Measure.objects.get(plan=plan, code="M03"),
+            ),
+            governance.ActionSpec(
+                title="職員向けDX研修の日程調整",
+                owner_department=departments["SOM-JOHO"],
+                due_date=today - dt.timedelta(days=60),
+                measure=Measure.objects.get(plan=plan, code="M15"),
+            ),
+        ],
+    )
+    done = first.decisions.get().actions.get(milestone__owner_department=departments["SOM-JOHO"]).milestone
+    done.status, done.completed_on = WorkStatus.DONE, today - dt.timedelta(days=65)
+    done._history_user = users["staff"]
+    done.save()
+    second = governance.meeting_create(
+        user=admin,
+        plan=plan,
+        kind="headquarters",
+        number=2,
+        place="本庁舎 第1会議室",
+        held_on=today - dt.timedelta(days=45),
+        attendees=attendees,
+    )
+    proposals = agenda_proposals(meeting=second)  # starts with the first meeting's open action
+    items = (
+        governance.agenda_accept(user=admin, meeting=second, keys=[p.key for p in proposals[:4]]) if proposals else []
+    )
+    governance.decision_record(
+        user=admin,
+        meeting=second,
+        agenda_item=items[0] if items else None,
+        text="計画の改定（第2版）に向け、施策の柱の見直し案を事務局が作成する。",
+        actions=[
+            governance.ActionSpec(
+                title="施策の柱の見直し案の作成",
+                owner_department=departments["SOM-JOHO"],
+                due_date=today + dt.timedelta(days=20),
+                measure=Measure.objects.get(plan=plan, code="M15"),
+            )
+        ],
+    )
 
 
 def _seed_users(municipality: Municipality, departments: dict[str, Department]) -> dict[str, User]:

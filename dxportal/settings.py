@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "importing",
     "dashboard",
     "api",
+    "governance",  # 推進体制, meetings, plan revisions
     "devdata",
 ]
 

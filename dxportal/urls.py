@@ -25,6 +25,7 @@ urlpatterns = [
                                 *measure_urls.urlpatterns], "measures"))),
     path("milestones/", include("milestones.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("governance/", include("governance.urls")),
     path("api/", include("api.urls")),
     path("jobs/", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

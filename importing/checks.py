@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from measures.models import Indicator, IndicatorValue, Measure
+from measures.models import Indicator, IndicatorValue, Measure, completion_date_error
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
 
@@ -408,18 +408,9 @@ def _check_milestones(work: Work, report: SheetReport) -> None:
             continue
         status = v.get("status", STATUS.default)
         completed = v.get("completed_on")
-        if status == "done" and not completed:
-            _error(report, row, "completed_on", "", _("状況が「完了」のときは完了日を入力してください。"))
-            continue
-        if completed and status != "done":
-            _error(
-                report,
-                row,
-                "completed_on",
-                completed,
-                _("完了日は状況が「完了」のときだけ入力できます（状況: %(status)s）。")
-                % {"status": STATUS.label(status)},
-            )
+        message = completion_date_error(status, completed)
+        if message:
+            _error(report, row, "completed_on", completed or "", message)
             continue
         before = work.db_milestones.get(v["code"])
         after = {

@@ -766,6 +766,18 @@ EN: dict[str, str | tuple[str, str]] = {
     "%(done)s/%(total)s 完了": "%(done)s/%(total)s done",
     "未報告": "Not reported",
     "条件に合う施策はありません。": "No measures match the filters.",
+    # --- core/fiscal.py (dates and fiscal years typed by people) ---
+    "%(date)s は明治より前の日付です。": "%(date)s is before the Meiji era.",
+    "「%(value)s」の年が正しくありません。": "The year of “%(value)s” is not valid.",
+    "「%(value)s」は存在しない日付です。": "“%(value)s” is not a date that exists.",
+    "「%(value)s」は%(era)sの期間外です（%(era)sは%(start)sから）。": "“%(value)s” is outside the %(era)s era (%(era)s began on %(start)s).",
+    "日付が空です。": "The date is empty.",
+    "「%(value)s」は日付として読めません。2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 のように入力してください。": "“%(value)s” cannot be read as a date. Enter it like 2025/4/1, 2025年4月1日, 令和7年4月1日 or R7.4.1.",
+    "「%(value)s」は年度として読めません。": "“%(value)s” cannot be read as a fiscal year.",
+    "年度が空です。": "The fiscal year is empty.",
+    "「%(value)s」は年度として読めません。2025、2025年度、令和7年度、R7 のように入力してください。": "“%(value)s” cannot be read as a fiscal year. Enter it like 2025, 2025年度, 令和7年度 or R7.",
+    "デモ・規模検証データ": "Demo and scale data",
+
 }
 
 PLACEHOLDER = re.compile(r"%\([^)]+\)[sd]|%[sd]|\{[a-z_]*\}")

@@ -207,6 +207,15 @@ class Plan(models.Model):
     def period_label(self) -> str:
         return f"{format_fiscal_year(self.start_fy)}〜{format_fiscal_year(self.end_fy)}"
 
+    @staticmethod
+    def in_force_q(prefix: str = "") -> Q:
+        """Plans whose milestones are worked on and reminded: not archived (終了), and not the draft of a later
+        version (a revision being prepared duplicates the current plan's items until it is approved). A
+        first version in draft is in force: cities track a plan while it is being finalised."""
+        p = f"{prefix}__" if prefix else ""
+        return ~Q(**{f"{p}status": Plan.Status.ARCHIVED}) & ~Q(**{f"{p}status": Plan.Status.DRAFT,
+                                                                   f"{p}version__gt": 1})
+
     def clean(self) -> None:
         if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
             raise ValidationError({"end_fy": _("終了年度は開始年度以降にしてください。")})

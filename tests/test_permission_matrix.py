@@ -57,6 +57,20 @@ def owner_write(**overrides) -> dict:
     return by_role(**(row | overrides))
 
 
+def manager_write(**overrides) -> dict:
+    """A form only the 事務局 (admin) uses: everyone else is refused (403), another city's object is 404."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(403, 403), viewer=(403, 403), staff_owner=(403, 403),
+               staff_other_dept=(403, 403), staff_other_city=(404, 404), admin=(200, REDIRECT))
+    return by_role(**(row | overrides))
+
+
+def manager_post(**overrides) -> dict:
+    """A POST-only action of the 事務局 (GET is 405 for everyone logged in)."""
+    row = dict(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
+               staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
+    return by_role(**(row | overrides))
+
+
 def dashboard_page() -> dict:
     row = dict(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
                staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405))
@@ -119,6 +133,26 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "jobs:list": read_page(staff_other_city=(200, 405)),
     **{name: read_page(council=(404, 405), viewer=(404, 405), staff_owner=(404, 405), staff_other_dept=(404, 405))
        for name in ("jobs:detail", "jobs:download")},
+    # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
+    # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
+    "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
+    "governance:meetings": read_page(staff_other_city=(200, 405)),
+    "governance:meeting": read_page(),
+    "governance:meeting_print": read_page(),
+    "governance:meeting_xlsx": read_page(),
+    "governance:meeting_new": manager_write(staff_other_city=(403, 403)),
+    "governance:decision_new": manager_write(),
+    "governance:minutes": manager_write(),
+    "governance:agenda_accept": manager_post(),
+    "governance:agenda_add": manager_post(),
+    "governance:agenda_item": manager_post(),
+    "governance:revisions": read_page(council=(200, 403), viewer=(200, 403), staff_owner=(200, 403),
+                                      staff_other_dept=(200, 403), staff_other_city=(200, 403),
+                                      admin=(200, REDIRECT)),
+    "governance:revision": read_page(),
+    "governance:revision_xlsx": read_page(),
+    "governance:revision_approve": manager_post(),
+    "governance:revision_withdraw": manager_post(),
     "api:schema": by_role(**{role: (200, 405) for role in ROLES}),  # documentation: public on purpose
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
@@ -141,6 +175,18 @@ KWARGS: dict[str, Callable] = {
     "dashboard:export": lambda c: {"table": "items", "fmt": "csv"},
     "jobs:detail": lambda c: {"pk": _admin_job(c).pk},
     "jobs:download": lambda c: {"pk": _admin_job(c).pk},
+    "governance:meeting": lambda c: {"pk": _meeting(c).pk},
+    "governance:meeting_print": lambda c: {"pk": _meeting(c).pk},
+    "governance:meeting_xlsx": lambda c: {"pk": _meeting(c).pk},
+    "governance:decision_new": lambda c: {"pk": _meeting(c).pk},
+    "governance:minutes": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_accept": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_add": lambda c: {"pk": _meeting(c).pk},
+    "governance:agenda_item": lambda c: {"pk": _agenda_item(c).pk},
+    "governance:revision": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_xlsx": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_approve": lambda c: {"pk": _revision(c).pk},
+    "governance:revision_withdraw": lambda c: {"pk": _revision(c).pk},
     "api:plan-detail": lambda c: {"pk": c.plan.pk},
     "api:plan-progress": lambda c: {"pk": c.plan.pk},
     "api:measure-detail": lambda c: {"pk": c.measure.pk},
@@ -155,7 +201,37 @@ POST_DATA: dict[str, Callable] = {
     "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
                                     "version": c.milestone.version},
     "notification_settings": lambda c: {"receives_reminders": ""},
+    "governance:meeting_new": lambda c: {"plan": c.plan.pk, "kind": "headquarters", "held_on": "2026/12/1"},
+    "governance:decision_new": lambda c: {"text": "matrix", "is_public": "on", "action1_title": "matrix",
+                                          "action1_owner": c.joho.pk, "action1_due": "2026/12/1"},
+    "governance:minutes": lambda c: {"summary_public": "matrix"},
+    "governance:agenda_add": lambda c: {"title": "matrix"},
+    "governance:agenda_item": lambda c: {"order": "2", "note": "matrix"},
+    "governance:revisions": lambda c: {"plan": c.plan.pk, "reason": "matrix"},
 }
+
+
+def _meeting(c):
+    """A meeting of the cast's city (created once per test)."""
+    if not hasattr(c, "meeting"):
+        import datetime as dt
+
+        from governance.models import Meeting
+
+        c.meeting = Meeting.objects.create(municipality=c.city, plan=c.plan, held_on=dt.date(2026, 11, 20))
+    return c.meeting
+
+
+def _agenda_item(c):
+    from governance.models import AgendaItem
+
+    return AgendaItem.objects.create(meeting=_meeting(c), title="matrix")
+
+
+def _revision(c):
+    from governance.services import revision_start
+
+    return revision_start(user=c.admin, plan=c.plan)
 
 
 # --- machinery ------------------------------------------------------------------------------------------

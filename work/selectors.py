@@ -24,7 +24,7 @@ from measures.progress import (
 )
 from measures.selectors import KpiRow, indicator_prefetch, kpi_rows
 from milestones.models import Milestone
-from plans.models import Department
+from plans.models import Department, Plan
 from plans.permissions import Access, access_for, can_change
 
 # --- 「担当の取組」 -------------------------------------------------------------------------------
@@ -89,9 +89,10 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
         return result
 
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
-    measures = Measure.objects.filter(owner_department_id__in=dept_ids, plan__municipality_id=access.municipality_id)
+    measures = Measure.objects.filter(Plan.in_force_q("plan"), owner_department_id__in=dept_ids,
+                                      plan__municipality_id=access.municipality_id)
     ms_qs = Milestone.objects.filter(Q(owner_department_id__in=dept_ids) | Q(measure__owner_department_id__in=dept_ids),
-                                     plan__municipality_id=access.municipality_id)
+                                     Plan.in_force_q("plan"), plan__municipality_id=access.municipality_id)
     if filters.national_item_id:
         through = Measure.national_items.through.objects.filter(nationalitem_id=filters.national_item_id)
         measures = measures.filter(pk__in=through.values("measure_id"))

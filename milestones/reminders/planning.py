@@ -138,7 +138,7 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
     candidates = (Milestone.objects.filter(status__in=OPEN_STATUSES,
                                            due_date__lte=horizon + dt.timedelta(days=look_ahead),
                                            owner_department__in=mail_departments)
-                  .exclude(plan__status=Plan.Status.ARCHIVED)
+                  .filter(Plan.in_force_q("plan"))
                   .order_by().values_list("id", "due_date", "owner_department_id"))
     # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
     # ago, so older claims cannot matter.
@@ -230,7 +230,7 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
     since = dt.datetime.combine(run_date - dt.timedelta(days=days - 1), dt.time.min, tzinfo=tz)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
     measures = (Measure.objects.filter(owner_department__in=departments, created_at__lt=since)
-                .exclude(plan__status=Plan.Status.ARCHIVED)
+                .filter(Plan.in_force_q("plan"))
                 .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(run_date)))
                 .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
                 .annotate(last_update=Subquery(latest))

@@ -37,7 +37,21 @@ PAGES: list[tuple[str, Callable]] = [
     ("admin plan import", lambda cast: reverse("admin:plans_plan_import", args=[cast.plan.pk])),
     ("admin reminder preview", lambda cast: reverse("admin:milestones_reminderlog_preview")),
     ("API docs", lambda cast: reverse("api:docs")),
+    ("governance body", lambda cast: reverse("governance:body")),
+    ("meeting with agenda proposals", lambda cast: reverse("governance:meeting", args=[_meeting(cast).pk])),
+    ("decision form", lambda cast: reverse("governance:decision_new", args=[_meeting(cast).pk])),
+    ("meeting material", lambda cast: reverse("governance:meeting_print", args=[_meeting(cast).pk])),
+    ("plan revisions", lambda cast: reverse("governance:revisions")),
+    ("admin meeting change", lambda cast: reverse("admin:governance_meeting_change", args=[_meeting(cast).pk])),
 ]
+
+
+def _meeting(cast):
+    import datetime as dt
+
+    from governance.models import Meeting
+
+    return Meeting.objects.create(municipality=cast.city, plan=cast.plan, held_on=dt.date(2026, 11, 20))
 
 # Runs before any page script; devtools-injected, so the policy itself does not block it.
 COLLECT_VIOLATIONS = """
