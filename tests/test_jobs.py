@@ -280,3 +280,22 @@ def test_files_are_kept_for_a_day_then_dropped(cast, settings):
     reap_stale()
     assert Job.objects.filter(pk=old.pk, input_file__isnull=True, result_file__isnull=True).exists()
     assert Job.objects.filter(pk=new.pk, input_file__isnull=False, result_file_name="b.xlsx").exists()
+
+
+def test_a_confirm_blocked_by_a_change_since_the_preview_fails_and_links_to_the_errors(cast, client):
+    from plans.models import Department
+
+    client.force_login(cast.admin)
+    client.post(
+        reverse("admin:plans_plan_import", args=[cast.plan.pk]),
+        {"file": SimpleUploadedFile("plan.xlsx", xlsx(realistic_sheets(10)))},
+    )
+    run = ImportRun.objects.get()
+    Department.objects.filter(pk=cast.shimin.pk).update(code="SHIMIN-OLD")  # the file still names SHIMIN
+    confirm = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
+    page = client.get(confirm.url)
+    job = page.context["job"]
+    assert job.state == Job.State.FAILED and "プレビューの後にデータが変わった" in job.error
+    errors = client.get(page.context["next_url"]).content.decode()
+    assert "SHIMIN" in errors and "取り込む" not in errors
+    assert Measure.objects.filter(plan=cast.plan).count() == 1
