@@ -8,3 +8,6 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from . import cache  # noqa: F401  (drops cached dashboard bodies when the data they show changes)
+        from .jobs import register_jobs
+
+        register_jobs()

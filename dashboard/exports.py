@@ -111,11 +111,9 @@ def compare_table(name: str, title: str, comparison) -> Table:
     return Table(name, title, headers, rows)
 
 
-def export_response(table: Table, *, fmt: str, as_of: dt.date, request: HttpRequest) -> HttpResponse:
-    """Every CSV/.xlsx download of dashboard data leaves through here, and is written to the audit log."""
+def export_file(table: Table, *, fmt: str, as_of: dt.date) -> tuple[bytes, str, str]:
+    """The table as a CSV or .xlsx file: (data, content type, file name)."""
     filename = f"{table.name}_{as_of:%Y%m%d}.{fmt}"
-    audit.record(request=request, action="export", target=f"{table.title} ({fmt})", table=table.name, format=fmt,
-                 rows=len(table.rows), as_of=as_of)
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")  # BOM: Excel in Japan opens UTF-8 CSV correctly only with it
@@ -123,19 +121,25 @@ def export_response(table: Table, *, fmt: str, as_of: dt.date, request: HttpRequ
         writer.writerow([safe_cell(h) for h in table.headers])
         for row in table.rows:
             writer.writerow([safe_cell(c) for c in row])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
+        return buffer.getvalue().encode(), "text/csv; charset=utf-8", filename
+    from openpyxl import Workbook
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=table.name[:31])
-        ws.append([f"{table.title}（{_('基準日')} {as_of:%Y-%m-%d}）"])
-        ws.append([safe_cell(h) for h in table.headers])
-        for row in table.rows:
-            ws.append([safe_cell(c) for c in row])
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(out.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=table.name[:31])
+    ws.append([f"{table.title}（{_('基準日')} {as_of:%Y-%m-%d}）"])
+    ws.append([safe_cell(h) for h in table.headers])
+    for row in table.rows:
+        ws.append([safe_cell(c) for c in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename
+
+
+def export_response(table: Table, *, fmt: str, as_of: dt.date, request: HttpRequest) -> HttpResponse:
+    """Every CSV/.xlsx download of dashboard data leaves through here, and is written to the audit log."""
+    audit.record(request=request, action="export", target=f"{table.title} ({fmt})", table=table.name, format=fmt,
+                 rows=len(table.rows), as_of=as_of)
+    data, content_type, filename = export_file(table, fmt=fmt, as_of=as_of)
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -21,10 +21,12 @@ from django.views.decorators.http import require_GET
 
 from core.fiscal import fiscal_year
 from evaluations.selectors import value_summary
+from jobs.services import runs_inline, start_job
 from measures.models import ChangeLevel
 from measures.progress import GRADE_RULE, Health
 from milestones.selectors import with_slippage
-from plans.models import FrameworkEdition, Plan
+from plans import audit
+from plans.models import FrameworkEdition, Municipality, Plan
 from plans.permissions import Access, access_for
 from plans.selectors import visible_plans
 
@@ -32,6 +34,7 @@ from . import charts, deadlines, exports
 from .cache import cached_html
 from .compare import compare_municipalities, visible_municipalities_q
 from .history import validate_as_of
+from .jobs import COMPARE_EXPORT
 from .selectors import (
     HEALTH_KEYS,
     MILESTONE_STATES,
@@ -343,6 +346,17 @@ def _comparison(request: HttpRequest, ctx: Context):
         today=ctx.today, prefecture=pref or None, edition=ctx.plan.edition if ctx.plan else None)
 
 
+def _compare_job(request: HttpRequest, ctx: Context, fmt: str) -> HttpResponse:
+    pref = request.GET.get("pref", "").strip()
+    pref = pref if len(pref) == 2 and pref.isdigit() else ""
+    audit.record(request=request, action="export", target=f"{_('自治体間の比較')} ({fmt})", table="compare",
+                 format=fmt, as_of=ctx.today)
+    job = start_job(kind_name=COMPARE_EXPORT, user=request.user, request=request,
+                    municipality=Municipality.objects.filter(pk=ctx.access.municipality_id).first(),
+                    parameters={"pref": pref, "fmt": fmt, "edition_id": ctx.plan.edition_id if ctx.plan else None})
+    return redirect("jobs:detail", job.pk)
+
+
 EXPORTABLE = ("items", "departments", "pillars", "overdue", "due_soon", "kpis", "measures", "milestones",
               "timeline", "compare")
 
@@ -356,6 +370,8 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if table == "compare":
         if ctx.public:
             raise _LoginRequired
+        if not runs_inline():  # with a worker, the (possibly national) comparison is built in the background
+            return _compare_job(request, ctx, fmt)
         t = exports.compare_table("compare", _("自治体間の比較"), _comparison(request, ctx))
         return exports.export_response(t, fmt=fmt, as_of=ctx.today, request=request)
     if ctx.plan is None:

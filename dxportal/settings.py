@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",  # its OpenAPI schema
     # The project's apps, lowest layer first (import-linter contracts in pyproject.toml keep the direction).
     "plans",
+    "jobs",
     "measures",
     "milestones",
     "work",
@@ -196,6 +197,12 @@ REMINDER_SEND_MAX_RETRIES = envint("REMINDER_SEND_MAX_RETRIES", "5")
 REMINDER_RETRY_BACKOFF_MAX = envint("REMINDER_RETRY_BACKOFF_MAX", "600")
 # An unacknowledged task (worker killed) is delivered again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600")}
+# Background jobs (jobs/): imports, large exports, the admin's send-now. A job past the soft limit is failed with a
+# message; the hard limit kills it (its heartbeat then stops and the lease marks it failed).
+JOBS_SOFT_TIME_LIMIT = envint("JOBS_SOFT_TIME_LIMIT", "600")
+JOBS_HARD_TIME_LIMIT = envint("JOBS_HARD_TIME_LIMIT", "660")
+JOBS_HEARTBEAT_SECONDS = envint("JOBS_HEARTBEAT_SECONDS", "10")
+JOBS_LEASE_SECONDS = envint("JOBS_LEASE_SECONDS", "60")
 _reminder_hour, _reminder_minute = (int(x) for x in REMINDER_SEND_TIME.split(":"))
 CELERY_BEAT_SCHEDULE["send-daily-reminders"] = {
     "task": "milestones.tasks.send_daily_reminders",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/", include("evaluations.api")),  # the 進捗状況報告書 in the open-data API
     path("governance/", include("governance.urls")),
     path("api/", include("api.urls")),
+    path("jobs/", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("milestones.reminder_urls")),

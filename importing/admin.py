@@ -75,6 +75,8 @@ class PlanExcelMixin:
 
         return [
             path("<int:plan_id>/import/", view(excel.import_upload), name="plans_plan_import"),
+            path("<int:plan_id>/import/<int:run_id>/preview/", view(excel.import_preview),
+                 name="plans_plan_import_preview"),
             path("<int:plan_id>/import/<int:run_id>/confirm/", view(excel.import_confirm),
                  name="plans_plan_import_confirm"),
             path("<int:plan_id>/import/<int:run_id>/", view(excel.import_result), name="plans_plan_import_result"),

@@ -1,4 +1,5 @@
-"""Admin pages for the plan workbook: upload → preview → confirm, template and export downloads.
+"""Admin pages for the plan workbook: upload → preview → confirm (each a background job, jobs/), template and
+export downloads.
 
 Wired into PlanAdmin.get_urls (plans/admin.py), so they sit behind admin_site.admin_view (staff login).
 Only admins of the plan's municipality may use them (plans.permissions).
@@ -18,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jobs.models import Job
+from jobs.services import runs_inline, start_job
 from measures.models import Measure
 from milestones.models import Milestone
 from plans import audit
@@ -25,6 +28,7 @@ from plans.imports import import_change_reason
 from plans.models import ImportRun, Plan
 from plans.permissions import access_for
 
+from . import jobs as import_jobs
 from . import services
 from .reading import ImportFileError, check_size, max_bytes, max_rows
 
@@ -83,7 +87,12 @@ def _only(request: HttpRequest, *methods: str) -> HttpResponse | None:
     return None
 
 
+def _job_page(job) -> HttpResponse:
+    return redirect(reverse("jobs:detail", args=[job.pk]))
+
+
 def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Upload → a preview job (its progress page) → the preview page."""
     plan = plan_for_admin(request, plan_id)
     if refused := _only(request, "GET", "POST"):
         return refused
@@ -91,18 +100,35 @@ def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpRe
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(max_bytes() + 1)
-        run, preview = services.plan_import_preview(plan=plan, data=data, file_name=upload.name, user=request.user)
-        if not preview.has_errors:
-            services.stage_file(run=run, data=data)
-        return TemplateResponse(request, "admin/plans/plan/import_preview.html",
-                                _context(site, request, plan, run=run, preview=preview,
-                                         sheets=[s for s in preview.sheets.values() if s.present or s.errors]))
+        job = start_job(kind_name=import_jobs.PREVIEW, municipality=plan.municipality, user=request.user,
+                        parameters={"plan_id": plan.pk, "file_name": upload.name[:255]}, input_file=data,
+                        request=request)
+        return _job_page(job)
     recent = ImportRun.objects.filter(plan=plan).select_related("user")[:10]
     return TemplateResponse(request, "admin/plans/plan/import_form.html",
                             _context(site, request, plan, form=form, recent=recent))
 
 
+def import_preview(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
+    """The preview a job computed (or the errors an apply job found), with the confirm button."""
+    plan = plan_for_admin(request, plan_id)
+    if refused := _only(request, "GET", "HEAD"):
+        return refused
+    run = get_object_or_404(ImportRun, pk=run_id, plan=plan)
+    apply_job = (Job.objects.filter(kind=import_jobs.APPLY, municipality=plan.municipality,
+                                    parameters__run_id=run.pk, result__has_key="preview")
+                 .defer("input_file", "result_file").order_by("-pk").first())
+    job = apply_job or import_jobs.preview_job_of(run)
+    if job is None or "preview" not in job.result:
+        raise Http404
+    preview = job.result["preview"]
+    return TemplateResponse(request, "admin/plans/plan/import_preview.html",
+                            _context(site, request, plan, run=run, preview=preview, sheets=preview["sheets"],
+                                     job=job))
+
+
 def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
+    """Confirm → an apply job (its progress page) → the plan."""
     plan = plan_for_admin(request, plan_id)
     if refused := _only(request, "POST"):
         return refused
@@ -111,23 +137,14 @@ def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: 
     if run.status != ImportRun.Status.PREVIEWED:
         messages.error(request, _("このプレビューは取り込み済みか、エラーがあるため確定できません。もう一度アップロードしてください。"))
         return redirect(upload_url)
-    data = services.staged_file(run=run)
-    if data is None:
+    preview_job = import_jobs.preview_job_of(run)
+    if preview_job is None:
         messages.error(request, _("アップロードしたファイルが見つかりません。もう一度アップロードしてください。"))
         return redirect(upload_url)
-    try:
-        preview = services.plan_import_apply(run=run, data=data, user=request.user, request=request)
-    except services.ImportBlocked as blocked:
-        messages.error(request, _("プレビューの後にデータが変わったため、エラーがあります。内容を確認してください。"))
-        return TemplateResponse(request, "admin/plans/plan/import_preview.html",
-                                _context(site, request, plan, run=run, preview=blocked.preview,
-                                         sheets=[s for s in blocked.preview.sheets.values() if s.present or s.errors]))
-    services.discard_staged_file(run=run)
-    total_new = sum(c["new"] for c in preview.counts.values())
-    total_changed = sum(c["changed"] for c in preview.counts.values())
-    messages.success(request, _("「%(file)s」を取り込みました（インポート #%(id)s: 新規 %(new)s 件、変更 %(changed)s 件）。")
-                     % {"file": run.file_name, "id": run.pk, "new": total_new, "changed": total_changed})
-    return redirect(reverse(f"{site.name}:plans_plan_import_result", args=[plan.pk, run.pk]))
+    job = start_job(kind_name=import_jobs.APPLY, municipality=plan.municipality, user=request.user,
+                    parameters={"plan_id": plan.pk, "run_id": run.pk, "preview_job_id": preview_job.pk},
+                    request=request)
+    return _job_page(job)
 
 
 def import_result(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
@@ -169,5 +186,8 @@ def export_download(site: AdminSite, request: HttpRequest, plan_id: int) -> Http
     if refused := _only(request, "GET", "HEAD"):
         return refused
     audit.record(request=request, action="export", target=f"{plan} (Excel)", plan=plan.code, format="xlsx")
+    if not runs_inline():  # with a worker, a large plan's workbook is built in the background
+        return _job_page(start_job(kind_name=import_jobs.EXPORT, municipality=plan.municipality, user=request.user,
+                                   parameters={"plan_id": plan.pk}, request=request))
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _download(services.plan_export(plan=plan), f"{plan.code}-{stamp}.xlsx")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -52,26 +53,45 @@ def _record_failure(run: ImportRun, preview: Preview) -> None:
     run.refresh_from_db(fields=["status", "counts", "errors"])
 
 
-def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User | None) -> tuple[ImportRun, Preview]:
-    """Validate the file and compare it with the plan. Writes nothing but the ImportRun record."""
+def _no_progress(**kwargs) -> None:
+    pass
+
+
+def _rows(preview: Preview) -> int:
+    return sum(s.new + s.changed + s.unchanged + s.error_rows for s in preview.sheets.values())
+
+
+def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User | None,
+                        progress: Callable[..., None] = _no_progress) -> tuple[ImportRun, Preview]:
+    """Validate the file and compare it with the plan. Writes nothing but the ImportRun record.
+
+    `progress(stage=..., done=..., total=...)` hears how far it got (a background job's progress page).
+    """
+    progress(stage="read", done=0, total=0)
     run = ImportRun.objects.create(plan=plan, user=user, file_name=file_name[:255],
                                    file_sha256=hashlib.sha256(data).hexdigest(), status=ImportRun.Status.PREVIEWED)
     preview = build_preview(plan=plan, data=data, file_name=file_name)
+    rows = _rows(preview)
+    progress(stage="validate", done=rows, total=rows)
     _record(run, preview, ImportRun.Status.FAILED if preview.has_errors else ImportRun.Status.PREVIEWED)
     return run, preview
 
 
-def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request=None) -> Preview:
+def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request=None,
+                      progress: Callable[..., None] = _no_progress) -> Preview:
     """Validate again against the current database and write all of it in one transaction, or nothing.
 
     Raises ImportBlocked when the file (or the database, changed since the preview) has errors.
     """
     if hashlib.sha256(data).hexdigest() != run.file_sha256:
         raise ValueError("The file differs from the one previewed.")
+    progress(stage="validate", done=0, total=0)
     preview = build_preview(plan=run.plan, data=data, file_name=run.file_name)
     if preview.has_errors:
         _record_failure(run, preview)
         raise ImportBlocked(preview)
+    rows = _rows(preview)
+    progress(stage="apply", done=0, total=rows, force=True)
     try:
         with transaction.atomic():
             # Two confirms of one preview (a double click, two tabs): the row lock lets one apply it.
@@ -92,17 +112,18 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             % {"error": exc.__class__.__name__}))
         _record_failure(run, preview)
         raise ImportBlocked(preview)
+    progress(stage="apply", done=rows, total=rows)
     return preview
 
 
 def plan_import(*, plan: Plan, data: bytes, file_name: str, user: User | None,
-                dry_run: bool = False) -> tuple[ImportRun, Preview]:
+                dry_run: bool = False, progress: Callable[..., None] = _no_progress) -> tuple[ImportRun, Preview]:
     """Preview and, unless dry_run, apply: the command line's one-shot import."""
-    run, preview = plan_import_preview(plan=plan, data=data, file_name=file_name, user=user)
+    run, preview = plan_import_preview(plan=plan, data=data, file_name=file_name, user=user, progress=progress)
     if preview.has_errors:
         raise ImportBlocked(preview)
     if not dry_run:
-        preview = plan_import_apply(run=run, data=data, user=user)
+        preview = plan_import_apply(run=run, data=data, user=user, progress=progress)
     return run, preview
 
 

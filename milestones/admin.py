@@ -5,17 +5,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.fiscal import format_wareki
+from jobs.services import start_job
 from measures.models import Measure
 from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline, extend_registered_admin
+from plans.models import Municipality
 from plans.permissions import access_for
 
 from .business_days import is_business_day, next_business_day
+from .jobs import SEND_NOW
 from .models import DueDateChangeRequest, Milestone, ReminderLog
 from .reminders import preview, run_reminders
 from .services import milestone_next_version
@@ -141,12 +144,8 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
         if not is_business_day(today):
             self.message_user(request, _("本日は閉庁日のため送信しません。"), messages.WARNING)
         else:
-            try:
-                report = run_reminders(run_date=today, municipality_id=municipality_id)
-            except Exception as exc:  # the mail server refused: the claims stay and the next run retries
-                self.message_user(request, _("送信に失敗しました（次回の実行で再送します）: %(error)s") % {"error": exc},
-                                  messages.ERROR)
-            else:
-                self.message_user(request, _("%(count)s通の通知を送信しました（送信待ちを含む）。") % {
-                    "count": len(report.digests)}, messages.SUCCESS)
+            job = start_job(kind_name=SEND_NOW, municipality=Municipality.objects.filter(pk=municipality_id).first(),
+                            user=request.user, request=request,
+                            parameters={"run_date": today.isoformat(), "municipality_id": municipality_id})
+            return redirect(reverse("jobs:detail", args=[job.pk]))
         return redirect("admin:milestones_reminderlog_changelist")

@@ -10,3 +10,6 @@ class MilestonesConfig(AppConfig):
         # Register the Celery tasks in every process (web included): the reminder run queues its sends by task
         # name, and with CELERY_TASK_ALWAYS_EAGER a registered task runs inline instead of going to a broker.
         from . import tasks  # noqa: F401
+        from .jobs import register_jobs
+
+        register_jobs()

@@ -28,7 +28,7 @@ def _perms(actions: tuple[str, ...], models: dict[str, list[str]]) -> list[str]:
 
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: _perms(("view", "add", "change", "delete"), _ALL_MODELS),
+    Role.ADMIN: _perms(("view", "add", "change", "delete"), _ALL_MODELS) + ["jobs.view_job", "jobs.delete_job"],
     Role.STAFF: _perms(("view",), _ALL_MODELS)
     + ["milestones.change_milestone", "measures.add_progressupdate", "measures.add_indicatorvalue"],
     Role.COUNCIL: _perms(("view",), {k: [m for m in v if m not in ("membership", "auditevent", "importrun",

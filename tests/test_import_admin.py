@@ -19,11 +19,28 @@ def _staging_in_tmp(settings, tmp_path):
     settings.IMPORT_STAGING_DIR = str(tmp_path / "staged")
 
 
+def _follow_job(client, response):
+    """The upload and the confirm answer with their job's progress page; follow it to the page it links to."""
+    assert response.status_code == 302 and response.url.startswith("/jobs/"), response
+    page = client.get(response.url)
+    assert page.status_code == 200
+    job = page.context["job"]
+    assert job.finished, "the embedded default runs the job inline"
+    return job, (client.get(page.context["next_url"]) if page.context["next_url"] else page)
+
+
 def _upload(client, plan, data, name="plan.xlsx"):
+    """The preview page of an upload (or the upload form again, when the form refused the file)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(reverse("admin:plans_plan_import", args=[plan.pk]),
-                       {"file": SimpleUploadedFile(name, data)})
+    response = client.post(reverse("admin:plans_plan_import", args=[plan.pk]), {"file": SimpleUploadedFile(name, data)})
+    if response.status_code != 302:
+        return response
+    return _follow_job(client, response)[1]
+
+
+def _confirm(client, plan, run):
+    return client.post(reverse("admin:plans_plan_import_confirm", args=[plan.pk, run.pk]))
 
 
 def test_an_admin_previews_then_confirms_a_workbook(client, cast):
@@ -37,17 +54,18 @@ def test_an_admin_previews_then_confirms_a_workbook(client, cast):
     html = preview.content.decode()
     assert preview.status_code == 200
     assert "取り込む" in html and "施策その1（デジタル化）" in html
-    assert preview.context["preview"].counts["施策"] == {"new": 50, "changed": 0, "unchanged": 0, "errors": 0}
+    run = ImportRun.objects.get()
+    assert run.counts["施策"] == {"new": 50, "changed": 0, "unchanged": 0, "errors": 0}
     assert database_fingerprint() == before  # nothing written before confirm
     # open milestones whose due date has passed are pointed out (a warning: the import may still go ahead)
     assert "期限がすでに過ぎています" in html and preview.context["preview"].warnings
 
-    run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.PREVIEWED
-    done = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
+    job, done = _follow_job(client, _confirm(client, cast.plan, run))
     result_url = reverse("admin:plans_plan_import_result", args=[cast.plan.pk, run.pk])
-    assert done.status_code == 302 and done.url == result_url  # lands on what the import changed
-    result = client.get(result_url).content.decode()
+    assert job.state == "succeeded" and done.request["PATH_INFO"] == result_url  # lands on what the import changed
+    assert f"を取り込みました（インポート #{run.pk}: 新規" in job.result["message"]
+    result = done.content.decode()
     s001 = Measure.objects.get(plan=cast.plan, code="S001")
     assert reverse("measures:detail", args=[s001.pk]) in result and "この取込で登録・変更した施策（50件）" in result
     assert Measure.objects.filter(plan=cast.plan).count() == 51
@@ -56,15 +74,15 @@ def test_an_admin_previews_then_confirms_a_workbook(client, cast):
     history = client.get(reverse("admin:measures_measure_history", args=[Measure.objects.get(code="S001").pk]))
     assert f"インポート #{run.pk} (plan.xlsx)" in history.content.decode()
     # the same confirm again does nothing more
-    again = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
-    assert again.status_code == 302 and Milestone.objects.filter(plan=cast.plan).count() == 151
+    again = _confirm(client, cast.plan, run)
+    assert again.status_code == 302 and again.url.endswith("/import/") and Milestone.objects.filter(plan=cast.plan).count() == 151
 
 
 def test_the_preview_shows_changes_before_and_after(client, cast):
     client.force_login(cast.admin)
     sheets = realistic_sheets(50)
     _upload(client, cast.plan, xlsx(sheets))
-    client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, ImportRun.objects.get().pk]))
+    _confirm(client, cast.plan, ImportRun.objects.get())
     sheets["施策"][3][1] = "改名した施策"
     html = _upload(client, cast.plan, xlsx(sheets)).content.decode()
     assert "<del>施策その3（デジタル化）</del> → <ins>改名した施策</ins>" in html
@@ -81,8 +99,8 @@ def test_errors_are_listed_and_there_is_no_confirm_button(client, cast):
     assert "取り込む" not in html
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.FAILED
-    refused = client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
-    assert refused.status_code == 302 and Measure.objects.filter(plan=cast.plan).count() == 1
+    refused = _confirm(client, cast.plan, run)
+    assert refused.status_code == 302 and refused.url.endswith("/import/") and Measure.objects.filter(plan=cast.plan).count() == 1
 
 
 @pytest.mark.parametrize(("name", "file_name", "source", "message", "overrides"), CORPUS, ids=[c[0] for c in CORPUS])
@@ -173,7 +191,7 @@ def test_an_applied_import_and_an_export_are_audited_but_a_preview_is_not(client
     _upload(client, cast.plan, xlsx(realistic_sheets(50)))
     assert not AuditEvent.objects.filter(action="import").exists()  # nothing written yet, nothing to audit
     run = ImportRun.objects.get()
-    client.post(reverse("admin:plans_plan_import_confirm", args=[cast.plan.pk, run.pk]))
+    _confirm(client, cast.plan, run)
     event = AuditEvent.objects.get(action="import")
     assert event.user == cast.admin and "plan.xlsx" in event.target
     assert event.detail["import_run"] == run.pk and event.detail["counts"]["施策"]["new"] == 50

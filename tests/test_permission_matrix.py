@@ -158,6 +158,11 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
                      staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
        for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")},
     "evaluations_api:evaluation-report-list": api_read(),
+    # background jobs: everyone sees the list of their own jobs (an admin: all of the municipality's); a job
+    # (here the admin's) is 404 to anyone else, as another city's object is
+    "jobs:list": read_page(staff_other_city=(200, 405)),
+    **{name: read_page(council=(404, 405), viewer=(404, 405), staff_owner=(404, 405), staff_other_dept=(404, 405))
+       for name in ("jobs:detail", "jobs:download")},
     # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
     # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
     "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
@@ -196,6 +201,13 @@ def _commitment(cast):
     return cast.commitment
 
 
+def _admin_job(cast):
+    from jobs.models import Job
+
+    return Job.objects.create(kind="importing.export", municipality=cast.plan.municipality, user=cast.admin,
+                              state=Job.State.SUCCEEDED, result_file=b"PK", result_file_name="plan.xlsx")
+
+
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
 KWARGS: dict[str, Callable] = {
     "measures:detail": lambda c: {"pk": c.measure.pk},
@@ -219,6 +231,8 @@ KWARGS: dict[str, Callable] = {
     "evaluations:publish": lambda c: {"pk": _evaluation_round(c, "approved").pk},
     "evaluations:edit": lambda c: {"pk": _evaluation_round(c, "open").evaluations.get().pk},
     "evaluations:review": lambda c: {"pk": _evaluation_round(c, "submitted").evaluations.get().pk},
+    "jobs:detail": lambda c: {"pk": _admin_job(c).pk},
+    "jobs:download": lambda c: {"pk": _admin_job(c).pk},
     "governance:meeting": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_print": lambda c: {"pk": _meeting(c).pk},
     "governance:meeting_xlsx": lambda c: {"pk": _meeting(c).pk},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from celery import signature
 from django.db import transaction
@@ -24,7 +25,7 @@ SEND_DIGEST_TASK = "milestones.tasks.send_digest"
 
 
 def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = False,
-                  municipality_id: int | None = None) -> RunReport:
+                  municipality_id: int | None = None, progress: Callable[..., None] | None = None) -> RunReport:
     """Compute a run's digests, claim them and queue one send task per digest (or send inline).
 
     Called by the beat task, `manage.py send_reminders` (inline) and the admin's 今すぐ送信.
@@ -42,12 +43,16 @@ def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = Fa
                                                      state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED])
                           .update(state=ReminderLog.State.SKIPPED, error=_("より新しい通知に置き換えられました")))
     token = now
-    for digest in digests:
+    if progress:
+        progress(stage="send", done=0, total=len(digests))
+    for number, digest in enumerate(digests, 1):
         digest.log_ids = claim(digest, run_date=run_date, token=token, now=now)
         report.claimed += len(digest.log_ids)
         report.taken_over += sum(1 for i in digest.items if i.log_id is not None)
         if digest.log_ids and not _queue(digest.log_ids, token, inline=inline):
             report.failed += 1
+        if progress:
+            progress(done=number)
     report.digests = [d for d in digests if d.log_ids]
     return report
 

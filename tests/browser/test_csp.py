@@ -42,6 +42,8 @@ PAGES: list[tuple[str, Callable]] = [
     ("decision form", lambda cast: reverse("governance:decision_new", args=[_meeting(cast).pk])),
     ("meeting material", lambda cast: reverse("governance:meeting_print", args=[_meeting(cast).pk])),
     ("plan revisions", lambda cast: reverse("governance:revisions")),
+    ("background jobs", lambda cast: reverse("jobs:list")),
+    ("a running job's progress", lambda cast: reverse("jobs:detail", args=[_running_job(cast).pk])),
     ("admin meeting change", lambda cast: reverse("admin:governance_meeting_change", args=[_meeting(cast).pk])),
 ]
 
@@ -52,6 +54,16 @@ def _meeting(cast):
     from governance.models import Meeting
 
     return Meeting.objects.create(municipality=cast.city, plan=cast.plan, held_on=dt.date(2026, 11, 20))
+
+def _running_job(cast):
+    from django.utils import timezone
+
+    from jobs.models import Job
+
+    return Job.objects.create(kind="importing.preview", municipality=cast.city, user=cast.admin,
+                              state=Job.State.RUNNING, stage="validate", done=10, total=40,
+                              started_at=timezone.now(), heartbeat_at=timezone.now())
+
 
 # Runs before any page script; devtools-injected, so the policy itself does not block it.
 COLLECT_VIOLATIONS = """
@@ -108,3 +120,18 @@ def test_the_detector_sees_an_inline_script_being_blocked(admin_page, live_serve
     assert admin_page.evaluate("window.__ran === undefined")
     found = _violations(admin_page)
     assert any("script-src" in v for v in found), found
+
+
+def test_the_progress_page_reloads_itself_until_the_job_ends_without_javascript(admin_page, live_server, cast):
+    from django.utils import timezone
+
+    from jobs.models import Job
+
+    job = _running_job(cast)
+    admin_page.goto(f"{live_server.url}{reverse('jobs:detail', args=[job.pk])}")
+    assert "10 / 40" in admin_page.inner_text(".job-rows")
+    Job.objects.filter(pk=job.pk).update(state=Job.State.SUCCEEDED, finished_at=timezone.now(), done=40,
+                                         result={"message": "取込の準備ができました"})
+    admin_page.wait_for_selector("text=取込の準備ができました", timeout=8000)  # the meta refresh (2 s) reloaded it
+    assert admin_page.inner_text(".job-state") == "完了"
+    assert _violations(admin_page) == []

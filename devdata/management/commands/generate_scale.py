@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from core.cli import CommandProgress
 from devdata.scale import PROFILES, generate
 
 
@@ -14,7 +15,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, profile: str, seed: int, **options):
         started = time.perf_counter()
-        counts = generate(profile, seed=seed, progress=lambda msg: self.stdout.write(f"  {msg}"))
+        with CommandProgress(self, options) as bars:
+            def report(message: str) -> None:
+                if bars.enabled:
+                    bars.step(message)  # the bar shows the step; stdout stays for the summary
+                elif options.get("verbosity", 1) > 0:
+                    self.stdout.write(f"  {message}")
+
+            counts = generate(profile, seed=seed, progress=report)
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         self.stdout.write(self.style.SUCCESS(f"generate_scale --profile {profile}: {summary} in {elapsed:.1f} s"))

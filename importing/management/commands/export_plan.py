@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.cli import CommandProgress
 from importing.services import plan_export, plan_template
 from plans import audit
 from plans.models import Plan
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             raise CommandError(_("計画コード「%(plan)s」の計画がありません。") % {"plan": plan})
         if len(found) > 1:
             raise CommandError(_("計画コード「%(plan)s」の計画が複数の自治体にあります。--municipality で指定してください。") % {"plan": plan})
-        data = plan_template(plan=found[0]) if template else plan_export(plan=found[0])
+        with CommandProgress(self, options) as bars:
+            bars(stage="build")
+            data = plan_template(plan=found[0]) if template else plan_export(plan=found[0])
         try:
             Path(out).write_bytes(data)
         except OSError as exc:

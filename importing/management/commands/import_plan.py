@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.cli import CommandProgress
 from core.fiscal import fiscal_year
 from importing.preview import Preview
 from importing.reading import ImportFileError, check_size
@@ -53,16 +54,18 @@ class Command(BaseCommand):
                 raise CommandError(_("ユーザー「%(user)s」がいません。") % {"user": options["user"]})
         # An existing plan: the ImportRun is recorded even when the import fails. A plan created here
         # (--create-plan) exists only if the import is applied: a failed or dry run leaves nothing behind.
+        bars = CommandProgress(self, options)
         try:
             plan = self._existing_plan(options)
             if plan is not None:
-                run, preview = plan_import(plan=plan, data=data, file_name=path.name, user=user,
-                                           dry_run=options["dry_run"])
+                with bars:
+                    run, preview = plan_import(plan=plan, data=data, file_name=path.name, user=user,
+                                               dry_run=options["dry_run"], progress=bars)
             else:
-                with transaction.atomic():
+                with transaction.atomic(), bars:
                     plan = self._create_plan(options)
                     run, preview = plan_import(plan=plan, data=data, file_name=path.name, user=user,
-                                               dry_run=options["dry_run"])
+                                               dry_run=options["dry_run"], progress=bars)
                     if options["dry_run"]:
                         raise _DryRunRollback()
         except _DryRunRollback:

@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.cli import CommandProgress
 from core.fiscal import format_wareki
 from milestones.reminders import describe_digest, run_reminders
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
             run_date = dt.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError:
             raise CommandError(f"日付は YYYY-MM-DD の形で指定してください: {date}")
-        report = run_reminders(run_date=run_date, dry_run=dry_run, inline=True)
+        with CommandProgress(self, options, unit="通") as bars:
+            report = run_reminders(run_date=run_date, dry_run=dry_run, inline=True, progress=bars)
         label = format_wareki(run_date, weekday=True)
         if not report.business_day:
             self.stdout.write(f"{label} は閉庁日のため送信しません（次の開庁日にまとめて送ります）。")
