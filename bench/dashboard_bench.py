@@ -9,7 +9,7 @@
         [--city-db postgres://postgres@127.0.0.1:5432/dxportal_issue5] \
         [--national-db postgres://postgres@127.0.0.1:5432/dxportal_scale] [--runs 30]
 
-The national database needs the roll-up table (migration measures.0003_issue5_progress_rollup).
+The national database needs the roll-up table (migration measures.0003_progress_rollup).
 Each phase runs in a subprocess so each can use its own DATABASE_URL.
 """
 

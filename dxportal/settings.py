@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from core.env import envbool, envint, envlist
 
@@ -16,12 +18,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 
+# --- Core: debug, secret, hosts ------------------------------------------------------------------
 DEBUG = envbool("DEBUG", "True")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
@@ -29,6 +30,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEB
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Applications and request handling -----------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -62,18 +64,18 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dxportal.security.MalformedRequestMiddleware",  # NUL bytes, out-of-range numbers: 400, never a 500
-    "dxportal.security.ContentSecurityPolicyMiddleware",  # issue 7
+    "dxportal.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dxportal.middleware.SlidingSessionMiddleware",
     "dxportal.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "dxportal.security.RequestSizeLimitMiddleware",  # issue 7: Japanese 413 before anything reads the body
+    "dxportal.security.RequestSizeLimitMiddleware",  # Japanese 413 before anything reads the body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "axes.middleware.AxesMiddleware",  # issue 7: must stay last
+    "axes.middleware.AxesMiddleware",  # must stay last
 ]
 
 ROOT_URLCONF = "dxportal.urls"
@@ -97,6 +99,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "dxportal.wsgi.application"
 
+# --- Database ------------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -108,6 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Accounts, language, time, static files, sessions --------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -183,8 +187,7 @@ LOGGING = {
 }
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
 
-# --- Issue 6: deadline reminders (milestones/reminders.py) ------------------------------------
-from celery.schedules import crontab  # noqa: E402
+# --- Deadline reminders (milestones/reminders/) and background jobs (jobs/) -----------------------
 
 REMINDER_SEND_TIME = os.getenv("REMINDER_SEND_TIME", "08:30")  # Asia/Tokyo, business days only
 REMINDER_STAGES_DAYS_BEFORE = [int(d) for d in envlist("REMINDER_STAGES_DAYS_BEFORE", "30,7,1")]
@@ -208,7 +211,7 @@ CELERY_BEAT_SCHEDULE["send-daily-reminders"] = {
     "task": "milestones.tasks.send_daily_reminders",
     "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
 }
-# --- Issue 7: production hardening, login protection, audit, logging, upload limits -----------
+# --- Production hardening, login protection, audit, logging, upload limits ------------------------
 # Behind the city's reverse proxy / load balancer (which terminates TLS), set TRUSTED_PROXY=True:
 # then X-Forwarded-Proto decides "is this HTTPS" and the last X-Forwarded-For entry is the client IP.
 TRUSTED_PROXY = envbool("TRUSTED_PROXY")
@@ -268,7 +271,7 @@ if os.getenv("DATABASE_REPLICA_URL"):
                                                  conn_max_age=envint("DB_CONN_MAX_AGE", "0"))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["dxportal.db_router.ReplicaRouter"]
-# --- Issue 3: Excel import/export of plans --------------------------------------------------
+# --- Excel import and export of plans (importing/) -----------------------------------------------
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
 # Zip-bomb guards, checked before a workbook is parsed: each part's unpacked size, and cells + shared strings.
 IMPORT_MAX_PART_BYTES = envint("IMPORT_MAX_PART_BYTES", str(40 * 1024 * 1024))
@@ -278,7 +281,7 @@ IMPORT_STAGING_DIR = os.getenv("IMPORT_STAGING_DIR", "")  # uploads kept between
 # own escaping only drops one leading "=" (so "==…", "+", "-", "@" survived) and turns numbers into text: off.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
-# --- Issue 5: council dashboards and the open-data API ------------------------------------------
+# --- Council dashboards and the open-data API -----------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.PortalReader"],

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('measures', '0003_issue5_progress_rollup'),
+        ('measures', '0003_progress_rollup'),
         ('milestones', '0001_initial'),
         ('plans', '0002_national_framework'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0003_issue5_progress_rollup'),
+        ('measures', '0003_progress_rollup'),
     ]
 
     operations = [
