@@ -33,6 +33,7 @@ def preview_as_dict(preview: Preview) -> dict:
         "has_changes": preview.has_changes,
         "error_count": len(preview.errors),
         "errors": [e.as_dict() for e in preview.errors[:ERRORS_KEPT]],
+        "warnings": [w.as_dict() for w in preview.warnings[:ERRORS_KEPT]],  # shown, they do not block
         "sheets": [
             {
                 "name": s.name,

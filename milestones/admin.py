@@ -30,6 +30,7 @@ class MilestoneAdminForm(forms.ModelForm):
     def save(self, commit=True):
         if self.instance.pk and self.has_changed():
             self.instance.version = milestone_next_version(self.instance)
+            self.instance._version_bumped = True  # save_model must not bump it a second time
         return super().save(commit)
 
 
@@ -47,8 +48,10 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     readonly_fields = ("baseline_due_date", "version")
 
     def save_model(self, request, obj: Milestone, form, change: bool) -> None:
-        """Records who saved (the form bumps the version: MilestoneAdminForm)."""
+        """Records who saved, and bumps the version unless the form already did (MilestoneAdminForm)."""
         obj.updated_by = request.user
+        if change and not getattr(obj, "_version_bumped", False):
+            obj.version = milestone_next_version(obj)
         super().save_model(request, obj, form, change)
 
 

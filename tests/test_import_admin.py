@@ -58,7 +58,7 @@ def test_an_admin_previews_then_confirms_a_workbook(client, cast):
     assert run.counts["施策"] == {"new": 50, "changed": 0, "unchanged": 0, "errors": 0}
     assert database_fingerprint() == before  # nothing written before confirm
     # open milestones whose due date has passed are pointed out (a warning: the import may still go ahead)
-    assert "期限がすでに過ぎています" in html and preview.context["preview"].warnings
+    assert "期限がすでに過ぎています" in html and preview.context["preview"]["warnings"]
 
     assert run.status == ImportRun.Status.PREVIEWED
     job, done = _follow_job(client, _confirm(client, cast.plan, run))
