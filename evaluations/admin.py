@@ -4,7 +4,7 @@ evaluations/services.py), scoped to the admin's municipality, with the change hi
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from plans.admin_scoping import MunicipalityScopedAdmin
+from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline
 
 from .models import EvaluationIndicator, EvaluationRound, MeasureEvaluation
 
@@ -20,7 +20,7 @@ class _ReadOnly:
         return False
 
 
-class EvaluationIndicatorInline(_ReadOnly, admin.TabularInline):
+class EvaluationIndicatorInline(_ReadOnly, MunicipalityScopedInline):
     model = EvaluationIndicator
     extra = 0
     fields = ("indicator", "baseline_value", "target_value", "actual_value")

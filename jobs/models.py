@@ -65,6 +65,10 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.label}"
 
+    def owning_municipality_id(self) -> int | None:
+        """The municipality this job worked for (plans.permissions asks every object this)."""
+        return self.municipality_id
+
     @property
     def label(self) -> str:
         from .registry import label_of

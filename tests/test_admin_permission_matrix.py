@@ -29,8 +29,10 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from council import services as council_services
 from governance.models import Action, BodyMember, BodyRole, Decision, Meeting, PlanRevision
-from milestones.models import ReminderLog
+from jobs.models import Job
+from milestones.models import DueDateChangeRequest, ReminderLog
 from plans import audit
 from plans.admin_scoping import MunicipalityScopedAdmin, MunicipalityScopedInline
 from plans.models import FrameworkEdition, ImportRun, ItemCrosswalk, NationalItem, Pillar
@@ -173,6 +175,24 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "governance.decision": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
     "governance.action": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
     "governance.planrevision": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, autocomplete=NA),
+    # Read-only records written by the portal's own pages (evaluations run through evaluations/services.py, jobs
+    # through jobs/, due-date requests are decided on the 事務局's home): visible to their city's admin, to no one
+    # else, changed by no one here.
+    "evaluations.evaluationround": tenant_row(
+        **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED, autocomplete=NA,
+        b={"change": GONE, "delete": DENIED, "revert": GONE},
+    ),
+    "evaluations.measureevaluation": tenant_row(
+        **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED, autocomplete=NA,
+        b={"change": GONE, "delete": DENIED, "revert": GONE},
+    ),
+    "jobs.job": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}),
+    "milestones.duedatechangerequest": tenant_row(
+        **NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}
+    ),
+    # council: the 事務局 keeps its sessions and the 答弁 commitments.
+    "council.councilsession": tenant_row(**NO_EXPORT),
+    "council.commitment": tenant_row(**NO_EXPORT, autocomplete=NA),
 }
 
 
@@ -308,7 +328,40 @@ SUBJECTS: dict[str, tuple[Callable, str]] = {
         ),
         "マトリクス",
     ),
+    "evaluations.evaluationround": (lambda cast: _evaluation_round(cast), "テストDX"),
+    "evaluations.measureevaluation": (lambda cast: _evaluation_round(cast).evaluations.get(), "M01"),
+    "jobs.job": (
+        lambda cast: Job.objects.create(kind="importing.export", municipality=cast.city, user=cast.admin,
+                                        state=Job.State.SUCCEEDED),
+        "計画のExcelエクスポート",
+    ),
+    "milestones.duedatechangerequest": (
+        lambda cast: DueDateChangeRequest.objects.create(
+            milestone=cast.milestone, previous_due_date=cast.milestone.due_date,
+            requested_due_date=cast.milestone.due_date + dt.timedelta(days=30), reason="マトリクス",
+            requested_by=cast.alice),
+        "M01-1",
+    ),
+    "council.councilsession": (
+        lambda cast: council_services.session_create(municipality=cast.city, name="マトリクス定例会",
+                                                     starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 6, 20)),
+        "マトリクス",
+    ),
+    "council.commitment": (
+        lambda cast: council_services.commitment_create(
+            session=council_services.session_create(municipality=cast.city, name="定例会M", starts_on=dt.date(2026, 6, 1),
+                                                    ends_on=dt.date(2026, 6, 20)),
+            questioner="マトリクス議員", answering_official="市長", words="検討する", owner_department=cast.joho,
+            due_fy=2026),
+        "マトリクス",
+    ),
 }
+
+
+def _evaluation_round(cast):
+    from evaluations import services as evaluation_services
+
+    return evaluation_services.open_round(plan=cast.plan, fiscal_year=2026, user=cast.admin)
 
 
 # --- how each page is tried -------------------------------------------------------------------------------
