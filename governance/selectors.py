@@ -21,7 +21,7 @@ from core.fiscal import fiscal_year
 from dashboard.selectors import Filters, kpi_cards, measure_rows
 from measures.models import Measure, ProgressUpdate
 from measures.progress import Health, open_q
-from milestones.models import Milestone
+from milestones.models import DueDateChangeRequest, Milestone
 from plans.models import Plan
 
 from .models import ROLE_ORDER, Action, AgendaItem, BodyMember, BodyRole, Decision, Meeting
@@ -282,12 +282,54 @@ def propose_past_national_deadline(ctx: ProposalContext) -> list[Proposal]:
 Proposer = Callable[[ProposalContext], list[Proposal]]
 
 # In agenda order: the open actions of earlier meetings first. Append a proposer to add a kind of exception.
+def propose_due_date_requests(ctx: ProposalContext) -> list[Proposal]:
+    """Due-date change requests still waiting for the 事務局's decision on the meeting date."""
+    end_of_day = dt.datetime.combine(ctx.on + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
+    pending = (
+        DueDateChangeRequest.objects.filter(milestone__plan=ctx.plan, state=DueDateChangeRequest.State.PENDING,
+                                            requested_at__lt=end_of_day)
+        .select_related("milestone__measure", "milestone__owner_department")
+        .order_by("requested_at", "id")
+    )
+    return [
+        Proposal(
+            source=AgendaItem.Source.DUE_CHANGE_REQUEST,
+            key=f"due_change:{r.pk}",
+            title=_("期限変更の申請: %(code)s %(title)s") % {"code": r.milestone.code, "title": r.milestone.title},
+            facts=_("%(dept)s: %(old)s → %(new)s（理由: %(reason)s）")
+            % {"dept": r.milestone.owner_department.name, "old": _fmt_date(r.previous_due_date),
+               "new": _fmt_date(r.requested_due_date), "reason": r.reason},
+            measure_id=r.milestone.measure_id,
+            milestone_id=r.milestone_id,
+        )
+        for r in pending
+    ]
+
+
+def propose_self_assessment_discrepancies(ctx: ProposalContext) -> list[Proposal]:
+    """Measures whose department's own assessment disagrees with their schedule (the rule of
+    measures/progress.py: 「自己評価と工程に差異」)."""
+    return [
+        Proposal(
+            source=AgendaItem.Source.SELF_ASSESSMENT,
+            key=f"self_assessment:{r.id}",
+            title=_("自己評価と工程に差異: %(code)s %(title)s") % {"code": r.code, "title": r.title},
+            facts="、".join(r.discrepancy.reasons),
+            measure_id=r.id,
+        )
+        for r in _rows(ctx)
+        if getattr(r, "discrepancy", None)
+    ]
+
+
 PROPOSERS: list[Proposer] = [
     propose_open_actions,
     propose_late_measures,
     propose_kpis_graded_d,
     propose_stale_measures,
     propose_past_national_deadline,
+    propose_due_date_requests,
+    propose_self_assessment_discrepancies,
 ]
 
 

@@ -397,3 +397,22 @@ def test_the_admin_shows_only_the_own_municipalitys_governance_records(city):
     assert client.get(reverse("admin:governance_meeting_change", args=[other.pk])).status_code == 302  # not found
     form = client.get(reverse("admin:governance_meeting_change", args=[city.meeting.pk])).content.decode()
     assert city.plan.title in form and city.other_plan.title not in form
+
+
+def test_the_builder_proposes_pending_due_date_requests_and_self_assessment_discrepancies(city):
+    from milestones.models import DueDateChangeRequest
+
+    request = DueDateChangeRequest.objects.create(
+        milestone=city.milestone, previous_due_date=city.milestone.due_date,
+        requested_due_date=dt.date(2027, 3, 31), reason="調達の遅れ", requested_by=city.alice)
+    before_meeting = timezone.make_aware(dt.datetime(2026, 11, 10, 9, 0))
+    DueDateChangeRequest.objects.filter(pk=request.pk).update(requested_at=before_meeting)
+    proposals = _keys(city.meeting)
+    asked = proposals[f"due_change:{request.pk}"]
+    assert asked.source == AgendaItem.Source.DUE_CHANGE_REQUEST
+    assert "2027/03/31" in asked.facts and "調達の遅れ" in asked.facts
+    # M02 reports 進行中 while its milestone is overdue: the department's view and the schedule disagree.
+    assert proposals[f"self_assessment:{city.late.pk}"].source == AgendaItem.Source.SELF_ASSESSMENT
+    request.state = DueDateChangeRequest.State.REJECTED
+    request.save()
+    assert f"due_change:{request.pk}" not in _keys(city.meeting)
