@@ -31,6 +31,7 @@ from dashboard.selectors import (
 )
 from measures.models import ProgressUpdate, WorkStatus
 from measures.progress import OPEN
+from milestones.models import DueDateChangeRequest
 from plans.models import Department, NationalItem, Plan
 
 from .models import Commitment, CouncilSession
@@ -140,6 +141,10 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
     kpis_a = {k.id: k for k in _past_kpis(a)}
     moved_ids = [pk for pk, m in b.milestones.items() if pk in a.milestones and a.milestones[pk].due_date != m.due_date]
     first_due = first_due_dates(plan=plan, milestone_ids=moved_ids) if moved_ids else {}
+    # The reason the 事務局 approved for a move to that date (a move made in the admin has none).
+    reasons = {(mid, due): reason for mid, due, reason in DueDateChangeRequest.objects.filter(
+        milestone_id__in=moved_ids, state=DueDateChangeRequest.State.APPROVED).values_list(
+        "milestone_id", "requested_due_date", "reason")} if moved_ids else {}
 
     def base(row: MeasureRow, kind: str, subject: str, before: str, after: str, **kw) -> Change:
         return Change(
@@ -194,7 +199,9 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
                     label,
                     _fmt(old.due_date),
                     _fmt(m.due_date),
-                    note=_("当初期限 %(day)s") % {"day": _fmt(first_due.get(pk))},
+                    note=_("当初期限 %(day)s") % {"day": _fmt(first_due.get(pk))}
+                    + (_("（理由: %(reason)s）") % {"reason": reasons[(pk, m.due_date)]}
+                       if (pk, m.due_date) in reasons else ""),
                     milestone_id=pk,
                 )
             )
