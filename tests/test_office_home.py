@@ -64,6 +64,7 @@ def test_the_home_lists_plans_warnings_and_pending_requests(client, messy):
     ):
         assert text in html, text
     assert reverse("admin:milestones_reminderlog_preview") in html
+    assert reverse("jobs:list") in html  # the background jobs (imports, exports, 今すぐ送信) and their progress
     assert reverse("admin:plans_auditevent_changelist") in html
     assert reverse("admin:plans_plan_import", args=[messy.plan.pk]) in html
     assert messy.other_plan.title not in html
