@@ -70,8 +70,9 @@ cmd_test() {
     echo "ERROR: CI needs PostgreSQL (${pg:-unreachable}) and Redis (${redis:-unreachable}) on 127.0.0.1" >&2
     exit 1
   fi
-  echo "==> lint (ruff) and layer contracts (import-linter)"
+  echo "==> lint and format (ruff) and layer contracts (import-linter)"
   "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" format --check .
   "$VENV/bin/lint-imports" --no-cache
   echo "==> test suite on SQLite"
   env -u DATABASE_URL "$PY" -m pytest "$@"

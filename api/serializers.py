@@ -16,8 +16,19 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Plan
-        fields = ["id", "municipality_code", "municipality_name", "code", "title", "vision", "start_fy", "end_fy",
-                  "status", "version", "edition"]
+        fields = [
+            "id",
+            "municipality_code",
+            "municipality_name",
+            "code",
+            "title",
+            "vision",
+            "start_fy",
+            "end_fy",
+            "status",
+            "version",
+            "edition",
+        ]
 
 
 class MeasureSerializer(serializers.ModelSerializer):
@@ -27,8 +38,20 @@ class MeasureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Measure
-        fields = ["id", "plan", "code", "title", "summary", "current_issues", "owner_department", "pillar",
-                  "national_items", "start_fy", "end_fy", "budget_thousand_yen"]
+        fields = [
+            "id",
+            "plan",
+            "code",
+            "title",
+            "summary",
+            "current_issues",
+            "owner_department",
+            "pillar",
+            "national_items",
+            "start_fy",
+            "end_fy",
+            "budget_thousand_yen",
+        ]
 
     def get_national_items(self, obj) -> list[int]:
         return sorted(i.number for i in obj.national_items.all())
@@ -43,8 +66,22 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = ["id", "plan", "measure", "measure_code", "code", "title", "kind", "baseline_due_date", "due_date",
-                  "due_date_slip_days", "due_date_changes", "owner_department", "status", "completed_on"]
+        fields = [
+            "id",
+            "plan",
+            "measure",
+            "measure_code",
+            "code",
+            "title",
+            "kind",
+            "baseline_due_date",
+            "due_date",
+            "due_date_slip_days",
+            "due_date_changes",
+            "owner_department",
+            "status",
+            "completed_on",
+        ]
 
     def get_baseline_due_date(self, obj) -> dt.date:
         return obj.baseline_due_date or obj.due_date
@@ -63,16 +100,33 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     indicator_name = serializers.CharField(source="indicator.name")
     unit = serializers.CharField(source="indicator.unit")
     direction = serializers.CharField(source="indicator.direction")
-    baseline_value = serializers.DecimalField(source="indicator.baseline_value", max_digits=18, decimal_places=4,
-                                              allow_null=True)
-    target_value = serializers.DecimalField(source="indicator.target_value", max_digits=18, decimal_places=4,
-                                            allow_null=True)
+    baseline_value = serializers.DecimalField(
+        source="indicator.baseline_value", max_digits=18, decimal_places=4, allow_null=True
+    )
+    target_value = serializers.DecimalField(
+        source="indicator.target_value", max_digits=18, decimal_places=4, allow_null=True
+    )
     target_fy = serializers.IntegerField(source="indicator.target_fy", allow_null=True)
 
     class Meta:
         model = IndicatorValue
-        fields = ["id", "plan", "measure", "indicator", "indicator_code", "indicator_name", "unit", "direction",
-                  "baseline_value", "target_value", "target_fy", "value", "as_of", "source", "is_current"]
+        fields = [
+            "id",
+            "plan",
+            "measure",
+            "indicator",
+            "indicator_code",
+            "indicator_name",
+            "unit",
+            "direction",
+            "baseline_value",
+            "target_value",
+            "target_fy",
+            "value",
+            "as_of",
+            "source",
+            "is_current",
+        ]
 
 
 class ItemProgressSerializer(serializers.Serializer):

@@ -61,30 +61,49 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
-        return visible_plans(self.request).select_related("municipality", "edition").order_by("municipality__code",
-                                                                                            "id")
+        return (
+            visible_plans(self.request).select_related("municipality", "edition").order_by("municipality__code", "id")
+        )
 
     @extend_schema(summary="国の取組事項ごとの進捗", responses=s.ItemProgressSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def progress(self, request, pk=None):
         plan = self.get_object()
         data = plan_overview(plan=plan, filters=Filters(), today=timezone.localdate())
-        rows = [{"number": r.number, "name": r.label, "group": r.group, "measures": r.measures,
-                 "progress_percent": r.percent, "health": r.health, "health_label": r.health_label,
-                 "milestones_done": r.ms_done, "milestones_total": r.ms_total, "milestones_overdue": r.ms_overdue}
-                for r in data.items]
+        rows = [
+            {
+                "number": r.number,
+                "name": r.label,
+                "group": r.group,
+                "measures": r.measures,
+                "progress_percent": r.percent,
+                "health": r.health,
+                "health_label": r.health_label,
+                "milestones_done": r.ms_done,
+                "milestones_total": r.ms_total,
+                "milestones_overdue": r.ms_overdue,
+            }
+            for r in data.items
+        ]
         return Response(s.ItemProgressSerializer(rows, many=True).data)
 
 
-@extend_schema_view(list=extend_schema(summary="施策の一覧", parameters=[
-    PLAN_PARAM, OpenApiParameter("item", OpenApiTypes.INT, description="国の取組事項の番号")]),
-    retrieve=extend_schema(summary="施策"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="施策の一覧",
+        parameters=[PLAN_PARAM, OpenApiParameter("item", OpenApiTypes.INT, description="国の取組事項の番号")],
+    ),
+    retrieve=extend_schema(summary="施策"),
+)
 class MeasureViewSet(_PlanScoped):
     serializer_class = s.MeasureSerializer
 
     def get_queryset(self):
-        qs = self.scoped(Measure.objects.select_related("owner_department", "pillar")
-                         .prefetch_related("national_items").order_by("plan_id", "sort_order", "code", "id"))
+        qs = self.scoped(
+            Measure.objects.select_related("owner_department", "pillar")
+            .prefetch_related("national_items")
+            .order_by("plan_id", "sort_order", "code", "id")
+        )
         item = _int_param(self.request, "item")
         if item is not None:
             qs = qs.filter(national_items__number=item, national_items__edition_id=self._edition_filter())
@@ -96,25 +115,33 @@ class MeasureViewSet(_PlanScoped):
         return FrameworkEdition.objects.filter(is_default=True).values("id")[:1]
 
 
-@extend_schema_view(list=extend_schema(summary="マイルストーンの一覧", parameters=[PLAN_PARAM]),
-                    retrieve=extend_schema(summary="マイルストーン"))
+@extend_schema_view(
+    list=extend_schema(summary="マイルストーンの一覧", parameters=[PLAN_PARAM]),
+    retrieve=extend_schema(summary="マイルストーン"),
+)
 class MilestoneViewSet(_PlanScoped):
     serializer_class = s.MilestoneSerializer
 
     def get_queryset(self):
-        return self.scoped(with_slippage(Milestone.objects.select_related("measure", "owner_department"))
-                           .order_by("plan_id", "due_date", "code", "id"))
+        return self.scoped(
+            with_slippage(Milestone.objects.select_related("measure", "owner_department")).order_by(
+                "plan_id", "due_date", "code", "id"
+            )
+        )
 
 
-@extend_schema_view(list=extend_schema(summary="指標（KPI）の実績値の一覧", parameters=[PLAN_PARAM]),
-                    retrieve=extend_schema(summary="指標の実績値"))
+@extend_schema_view(
+    list=extend_schema(summary="指標（KPI）の実績値の一覧", parameters=[PLAN_PARAM]),
+    retrieve=extend_schema(summary="指標の実績値"),
+)
 class IndicatorValueViewSet(_PlanScoped):
     serializer_class = s.IndicatorValueSerializer
     plan_path = "indicator__plan"
 
     def get_queryset(self):
-        return self.scoped(IndicatorValue.objects.select_related("indicator")
-                           .order_by("indicator_id", "as_of", "recorded_at", "id"))
+        return self.scoped(
+            IndicatorValue.objects.select_related("indicator").order_by("indicator_id", "as_of", "recorded_at", "id")
+        )
 
 
 @require_GET
@@ -124,6 +151,12 @@ def docs(request):
     operations = []
     for path, methods in schema.get("paths", {}).items():
         for method, op in methods.items():
-            operations.append({"path": path, "method": method.upper(), "summary": op.get("summary", ""),
-                               "parameters": op.get("parameters", [])})
+            operations.append(
+                {
+                    "path": path,
+                    "method": method.upper(),
+                    "summary": op.get("summary", ""),
+                    "parameters": op.get("parameters", []),
+                }
+            )
     return render(request, "api/docs.html", {"schema": schema, "operations": operations})

@@ -78,9 +78,12 @@ def phase_city(database_url: str, runs: int) -> dict:
         plan = Plan.objects.get(code=SCALE_PLAN_CODE)
         client = Client()
         client.force_login(make_user("bench-council", "council", plan.municipality))
-        pages = {"healthz": "/healthz", "dashboard": f"/dashboard/?plan={plan.code}",
-                 "timeline": f"/dashboard/timeline/?plan={plan.code}",
-                 "dashboard_item3": f"/dashboard/?plan={plan.code}&item=3"}
+        pages = {
+            "healthz": "/healthz",
+            "dashboard": f"/dashboard/?plan={plan.code}",
+            "timeline": f"/dashboard/timeline/?plan={plan.code}",
+            "dashboard_item3": f"/dashboard/?plan={plan.code}&item=3",
+        }
         for url in pages.values():
             assert client.get(url).status_code == 200, url
         result = {"vendor": connection.vendor, "generated": counts, "generate_s": round(gen_s, 1)}
@@ -131,6 +134,7 @@ def phase_national(database_url: str, runs: int) -> dict:
             response = views.compare(request)
             assert response.status_code == 200, response.status_code
             return response
+
         return call
 
     def raw_group_by():
@@ -162,27 +166,47 @@ def main() -> None:
         return
     results = {}
     for phase in ("city", "national"):
-        out = subprocess.run([sys.executable, __file__, "--phase", phase, "--city-db", args.city_db,
-                              "--national-db", args.national_db, "--runs", str(args.runs)],
-                             capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--phase",
+                phase,
+                "--city-db",
+                args.city_db,
+                "--national-db",
+                args.national_db,
+                "--runs",
+                str(args.runs),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         if out.returncode:
             print(out.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"{phase} phase failed")
         results[phase] = json.loads(out.stdout.strip().splitlines()[-1])
     c, n = results["city"], results["national"]
-    print(f"city scale ({c['vendor']}; {c['generated']['measures']} measures, {c['generated']['milestones']} "
-          f"milestones, {c['generated']['progress_updates']} progress updates, {c['generated']['indicators']} KPIs)")
+    print(
+        f"city scale ({c['vendor']}; {c['generated']['measures']} measures, {c['generated']['milestones']} "
+        f"milestones, {c['generated']['progress_updates']} progress updates, {c['generated']['indicators']} KPIs)"
+    )
     print(f"  /healthz            median {c['healthz_ms']:8.2f} ms  queries {c['healthz_queries']}")
     for key in ("dashboard", "dashboard_item3", "timeline"):
-        print(f"  {key:<19} median {c[key + '_ms']:8.2f} ms  queries {c[key + '_queries']:>2}  "
-              f"ratio {c[key + '_ms'] / c['healthz_ms']:.2f}x   (cache off: {c[key + '_cold_ms']:.2f} ms, "
-              f"{c[key + '_cold_queries']} queries, {c[key + '_cold_ms'] / c['healthz_ms']:.1f}x)")
+        print(
+            f"  {key:<19} median {c[key + '_ms']:8.2f} ms  queries {c[key + '_queries']:>2}  "
+            f"ratio {c[key + '_ms'] / c['healthz_ms']:.2f}x   (cache off: {c[key + '_cold_ms']:.2f} ms, "
+            f"{c[key + '_cold_queries']} queries, {c[key + '_cold_ms'] / c['healthz_ms']:.1f}x)"
+        )
     ratio1 = c["dashboard_ms"] / c["healthz_ms"]
     print(f"  => /dashboard/ vs /healthz: {ratio1:.2f}x (target <= 4x) {'OK' if ratio1 <= 4 else 'MISSED'}")
     print(f"national scale (PostgreSQL; {n['milestones']} milestones, roll-up {n['rollup_rows']} rows)")
     print(f"  raw GROUP BY over all milestones  median {n['raw_group_by_ms']:8.1f} ms")
-    print(f"  comparison, national (per prefecture, {n['rows_national']} rows) median {n['compare_national_ms']:8.1f} "
-          f"ms  queries {n['compare_national_queries']}")
+    print(
+        f"  comparison, national (per prefecture, {n['rows_national']} rows) median {n['compare_national_ms']:8.1f} "
+        f"ms  queries {n['compare_national_queries']}"
+    )
     print(f"  comparison, one prefecture (13)   median {n['compare_prefecture_ms']:8.1f} ms")
     ratio2 = n["compare_national_ms"] / n["raw_group_by_ms"]
     print(f"  => national comparison vs raw GROUP BY: {ratio2:.2f}x (target <= 2x) {'OK' if ratio2 <= 2 else 'MISSED'}")

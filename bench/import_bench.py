@@ -65,23 +65,73 @@ def city_workbook(measures: int = 500, milestones_per: int = 6, kpis_per: int = 
     for d in range(departments):
         depts.append([f"D{d:03d}", f"第{d}課", "", f"d{d}@example.lg.jp"])
     ms = workbook.create_sheet("施策")
-    ms.append(["施策コード", "施策名", "概要", "現状・課題", "国の取組項目", "担当部署", "施策の柱", "開始年度", "終了年度",
-               "予算（千円）"])
+    ms.append(
+        [
+            "施策コード",
+            "施策名",
+            "概要",
+            "現状・課題",
+            "国の取組項目",
+            "担当部署",
+            "施策の柱",
+            "開始年度",
+            "終了年度",
+            "予算（千円）",
+        ]
+    )
     ml = workbook.create_sheet("マイルストーン")
     ml.append(["マイルストーンコード", "施策コード", "マイルストーン名", "種別", "期限", "担当部署", "状況", "完了日"])
     kp = workbook.create_sheet("指標")
-    kp.append(["指標コード", "施策コード", "指標名", "単位", "方向", "基準値", "基準日", "目標値", "目標年度", "実績値", "実績日"])
+    kp.append(
+        [
+            "指標コード",
+            "施策コード",
+            "指標名",
+            "単位",
+            "方向",
+            "基準値",
+            "基準日",
+            "目標値",
+            "目標年度",
+            "実績値",
+            "実績日",
+        ]
+    )
     base = dt.date(2025, 4, 1)
     for i in range(measures):
         code = f"S{i:04d}"
-        ms.append([code, f"施策{i}", f"施策{i}の概要", "", f"{i % 11 + 1}、{(i + 3) % 11 + 1}", f"D{i % departments:03d}",
-                   f"柱{i % 4}", 2025, 2027, 1000 + i])
+        ms.append(
+            [
+                code,
+                f"施策{i}",
+                f"施策{i}の概要",
+                "",
+                f"{i % 11 + 1}、{(i + 3) % 11 + 1}",
+                f"D{i % departments:03d}",
+                f"柱{i % 4}",
+                2025,
+                2027,
+                1000 + i,
+            ]
+        )
         for j in range(milestones_per):
             status = STATUSES[(i + j) % 5]
-            ml.append([f"{code}-{j}", code, f"工程{i}-{j}", "中間指標", base + dt.timedelta(days=(i * 7 + j * 30) % 700),
-                       "", status, base if status == "完了" else None])
+            ml.append(
+                [
+                    f"{code}-{j}",
+                    code,
+                    f"工程{i}-{j}",
+                    "中間指標",
+                    base + dt.timedelta(days=(i * 7 + j * 30) % 700),
+                    "",
+                    status,
+                    base if status == "完了" else None,
+                ]
+            )
         for k in range(kpis_per):
-            kp.append([f"K{i:04d}-{k}", code, f"指標{i}-{k}", "件", "増加", 10, base, 100, 2027, 40 + k, dt.date(2025, 3, 31)])
+            kp.append(
+                [f"K{i:04d}-{k}", code, f"指標{i}-{k}", "件", "増加", 10, base, 100, 2027, 40 + k, dt.date(2025, 3, 31)]
+            )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -99,8 +149,14 @@ def setup_city() -> tuple[Municipality, User]:
 
 
 def new_plan(city: Municipality, code: str) -> Plan:
-    return Plan.objects.create(municipality=city, code=code, title=code, start_fy=2025, end_fy=2029,
-                               edition=FrameworkEdition.objects.get(is_default=True))
+    return Plan.objects.create(
+        municipality=city,
+        code=code,
+        title=code,
+        start_fy=2025,
+        end_fy=2029,
+        edition=FrameworkEdition.objects.get(is_default=True),
+    )
 
 
 def cleanup(city: Municipality) -> None:
@@ -131,36 +187,91 @@ def floor(city, data: bytes) -> float:
     plan = new_plan(city, "bench-b")
     started = time.perf_counter()
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheets = {name: [r + (None,) * (12 - len(r)) for r in workbook[name].iter_rows(min_row=2, values_only=True)]
-              for name in workbook.sheetnames}
+    sheets = {
+        name: [r + (None,) * (12 - len(r)) for r in workbook[name].iter_rows(min_row=2, values_only=True)]
+        for name in workbook.sheetnames
+    }
     workbook.close()
     items = {i.number: i.pk for i in NationalItem.objects.filter(edition_id=plan.edition_id)}
     depts = dict(Department.objects.filter(municipality=city).values_list("code", "pk"))
     status = {"未着手": "not_started", "進行中": "in_progress", "完了": "done", "遅延": "delayed", "中止": "cancelled"}
     with transaction.atomic():
-        measures = Measure.objects.bulk_create([
-            Measure(plan=plan, code=r[0], title=r[1], summary=r[2] or "", current_issues=r[3] or "",
-                    owner_department_id=depts[r[5]], start_fy=r[7], end_fy=r[8], budget_thousand_yen=r[9])
-            for r in sheets["施策"]])
+        measures = Measure.objects.bulk_create(
+            [
+                Measure(
+                    plan=plan,
+                    code=r[0],
+                    title=r[1],
+                    summary=r[2] or "",
+                    current_issues=r[3] or "",
+                    owner_department_id=depts[r[5]],
+                    start_fy=r[7],
+                    end_fy=r[8],
+                    budget_thousand_yen=r[9],
+                )
+                for r in sheets["施策"]
+            ]
+        )
         ids = {m.code: m for m in measures}
         through = Measure.national_items.through
-        through.objects.bulk_create([through(measure_id=ids[r[0]].pk, nationalitem_id=items[int(n)])
-                                     for r in sheets["施策"] for n in str(r[4]).split("、")])
-        Milestone.objects.bulk_create([
-            Milestone(plan=plan, measure_id=ids[r[1]].pk, code=r[0], title=r[2], kind="interim", due_date=r[4],
-                      owner_department_id=ids[r[1]].owner_department_id, status=status[r[6]], completed_on=r[7])
-            for r in sheets["マイルストーン"]])
-        Indicator.objects.bulk_create([
-            Indicator(plan=plan, measure_id=ids[r[1]].pk, code=r[0], name=r[2], unit=r[3], baseline_value=r[5],
-                      baseline_date=r[6], target_value=r[7], target_fy=r[8]) for r in sheets["指標"]])
+        through.objects.bulk_create(
+            [
+                through(measure_id=ids[r[0]].pk, nationalitem_id=items[int(n)])
+                for r in sheets["施策"]
+                for n in str(r[4]).split("、")
+            ]
+        )
+        Milestone.objects.bulk_create(
+            [
+                Milestone(
+                    plan=plan,
+                    measure_id=ids[r[1]].pk,
+                    code=r[0],
+                    title=r[2],
+                    kind="interim",
+                    due_date=r[4],
+                    owner_department_id=ids[r[1]].owner_department_id,
+                    status=status[r[6]],
+                    completed_on=r[7],
+                )
+                for r in sheets["マイルストーン"]
+            ]
+        )
+        Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    plan=plan,
+                    measure_id=ids[r[1]].pk,
+                    code=r[0],
+                    name=r[2],
+                    unit=r[3],
+                    baseline_value=r[5],
+                    baseline_date=r[6],
+                    target_value=r[7],
+                    target_fy=r[8],
+                )
+                for r in sheets["指標"]
+            ]
+        )
     return time.perf_counter() - started
 
 
 class PeerMeasureResource(resources.ModelResource):
     class Meta:
         model = Measure
-        fields = ("id", "plan", "code", "title", "summary", "current_issues", "national_items", "owner_department",
-                  "start_fy", "end_fy", "budget_thousand_yen")
+        fields = (
+            "id",
+            "plan",
+            "code",
+            "title",
+            "summary",
+            "current_issues",
+            "national_items",
+            "owner_department",
+            "start_fy",
+            "end_fy",
+            "budget_thousand_yen",
+        )
 
 
 class PeerMilestoneResource(resources.ModelResource):
@@ -172,24 +283,49 @@ class PeerMilestoneResource(resources.ModelResource):
 class PeerIndicatorResource(resources.ModelResource):
     class Meta:
         model = Indicator
-        fields = ("id", "measure", "code", "name", "unit", "direction", "baseline_value", "baseline_date",
-                  "target_value", "target_fy")
+        fields = (
+            "id",
+            "measure",
+            "code",
+            "name",
+            "unit",
+            "direction",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_fy",
+        )
 
 
 def peer(city, data: bytes) -> float:
     """Plain django-import-export, default options, one sheet after another."""
     plan = new_plan(city, "bench-c")
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheets = {name: [r + (None,) * (12 - len(r)) for r in workbook[name].iter_rows(min_row=2, values_only=True)]
-              for name in workbook.sheetnames}
+    sheets = {
+        name: [r + (None,) * (12 - len(r)) for r in workbook[name].iter_rows(min_row=2, values_only=True)]
+        for name in workbook.sheetnames
+    }
     workbook.close()
     items = {i.number: i.pk for i in NationalItem.objects.filter(edition_id=plan.edition_id)}
     depts = dict(Department.objects.filter(municipality=city).values_list("code", "pk"))
     status = {"未着手": "not_started", "進行中": "in_progress", "完了": "done", "遅延": "delayed", "中止": "cancelled"}
     measures = Dataset(headers=list(PeerMeasureResource._meta.fields))
     for r in sheets["施策"]:
-        measures.append(["", plan.pk, r[0], r[1], r[2] or "", r[3] or "",
-                         ",".join(str(items[int(n)]) for n in str(r[4]).split("、")), depts[r[5]], r[7], r[8], r[9]])
+        measures.append(
+            [
+                "",
+                plan.pk,
+                r[0],
+                r[1],
+                r[2] or "",
+                r[3] or "",
+                ",".join(str(items[int(n)]) for n in str(r[4]).split("、")),
+                depts[r[5]],
+                r[7],
+                r[8],
+                r[9],
+            ]
+        )
     elapsed = 0.0
     started = time.perf_counter()
     result = PeerMeasureResource().import_data(measures, dry_run=False)
@@ -257,10 +393,13 @@ def main() -> None:
     finally:
         cleanup(city)
     if not args.skip_rss:
-        out = subprocess.run([sys.executable, __file__, "--rss-child"], capture_output=True, text=True,
-                             env=os.environ.copy(), check=True).stdout.split()
-        print(f"20,000-row sheet: {out[2]} milestones imported in {float(out[1]):.2f} s, "
-              f"peak RSS {float(out[0]):.0f} MB  (target ≤ 300 MB)")
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss-child"], capture_output=True, text=True, env=os.environ.copy(), check=True
+        ).stdout.split()
+        print(
+            f"20,000-row sheet: {out[2]} milestones imported in {float(out[1]):.2f} s, "
+            f"peak RSS {float(out[0]):.0f} MB  (target ≤ 300 MB)"
+        )
         cleanup(city)
     Municipality.objects.filter(code=BENCH_CITY).delete()
     User.objects.filter(username="import-bench").delete()

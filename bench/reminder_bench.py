@@ -62,6 +62,7 @@ def main() -> None:
     print(f"database: {connection.settings_dict['NAME']} ({connection.vendor}); run date {run_date}")
 
     with transaction.atomic():
+
         def floor():
             with connection.cursor() as cursor:
                 cursor.execute(FLOOR_SQL, [tuple(OPEN_STATUSES), limit])
@@ -86,10 +87,14 @@ def main() -> None:
     items = sum(len(d.items) for d in report.digests)
     ratios = sorted(r / f for r, f in zip(run_times, floor_times, strict=True))
     print(f"floor (1 raw SQL):   best {min(floor_times):7.3f} s  {len(rows):>9,} candidate milestones, 1 query")
-    print(f"run_reminders (dry): best {min(run_times):7.3f} s  {items:>9,} reminders in {len(report.digests):,} "
-          f"digests, {len(queries)} queries")
-    print(f"ratio: best/best {min(run_times) / min(floor_times):.2f}x, median of pairs {ratios[len(ratios) // 2]:.2f}x "
-          f"(target <= 3x); writes attempted: {writes}")
+    print(
+        f"run_reminders (dry): best {min(run_times):7.3f} s  {items:>9,} reminders in {len(report.digests):,} "
+        f"digests, {len(queries)} queries"
+    )
+    print(
+        f"ratio: best/best {min(run_times) / min(floor_times):.2f}x, median of pairs {ratios[len(ratios) // 2]:.2f}x "
+        f"(target <= 3x); writes attempted: {writes}"
+    )
 
 
 if __name__ == "__main__":

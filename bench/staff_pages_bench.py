@@ -50,14 +50,22 @@ def staff_of(department_id: int, municipality_id: int) -> User:
     user = User(username="bench", id=0)
     access = Access.__new__(Access)
     access.user, access.is_superuser, access.role = user, False, Role.STAFF.value
-    access.municipality_id, access.department_ids, access.compare_scope = municipality_id, frozenset({department_id}), ""
+    access.municipality_id, access.department_ids, access.compare_scope = (
+        municipality_id,
+        frozenset({department_id}),
+        "",
+    )
     setattr(user, _CACHE_ATTR, access)
     return user
 
 
 def main() -> None:
-    busiest = (Milestone.objects.values("owner_department_id", "plan__municipality_id")
-               .annotate(n=Count("id")).order_by("-n").first())
+    busiest = (
+        Milestone.objects.values("owner_department_id", "plan__municipality_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
     dept, city = busiest["owner_department_id"], busiest["plan__municipality_id"]
     user = staff_of(dept, city)
     today = timezone.localdate()
@@ -76,16 +84,20 @@ def main() -> None:
 
     base = timed(baseline)
     connection.force_debug_cursor = True  # record connection.queries for the per-query summary
-    print(f"dataset: {Measure.objects.count():,} measures, {Milestone.objects.count():,} milestones; "
-          f"department {dept}: {busiest['n']} milestones")
+    print(
+        f"dataset: {Measure.objects.count():,} measures, {Milestone.objects.count():,} milestones; "
+        f"department {dept}: {busiest['n']} milestones"
+    )
     print(f"baseline (ids of the department's milestones): {base * 1000:.2f} ms")
     for label, fn in (("work_list (all statuses)", work), ("measure detail + timeline", detail)):
         t = timed(fn)
         reset_queries()
         fn()
         slowest = max(connection.queries, key=lambda q: float(q["time"]))
-        print(f"{label}: {t * 1000:.2f} ms  = {t / base:.1f}x baseline  ({len(connection.queries)} queries; "
-              f"slowest {float(slowest['time']) * 1000:.0f} ms: {slowest['sql'][:90]}…)")
+        print(
+            f"{label}: {t * 1000:.2f} ms  = {t / base:.1f}x baseline  ({len(connection.queries)} queries; "
+            f"slowest {float(slowest['time']) * 1000:.0f} ms: {slowest['sql'][:90]}…)"
+        )
 
 
 if __name__ == "__main__":

@@ -104,8 +104,11 @@ def format_fiscal_year_short(fy: int) -> str:
 
 _ERA_NAMES = "|".join(e.name for e in ERAS)
 _ERA_LETTERS = "".join(e.letter for e in ERAS)
-_WAREKI_RE = re.compile(rf"^(?P<era>{_ERA_NAMES}|[{_ERA_LETTERS}])\s*(?P<y>\d{{1,2}}|元)\s*[年./-]\s*"
-                        rf"(?P<m>\d{{1,2}})\s*[月./-]\s*(?P<d>\d{{1,2}})\s*日?$", re.IGNORECASE)
+_WAREKI_RE = re.compile(
+    rf"^(?P<era>{_ERA_NAMES}|[{_ERA_LETTERS}])\s*(?P<y>\d{{1,2}}|元)\s*[年./-]\s*"
+    rf"(?P<m>\d{{1,2}})\s*[月./-]\s*(?P<d>\d{{1,2}})\s*日?$",
+    re.IGNORECASE,
+)
 _SEIREKI_RE = re.compile(r"^(?P<y>\d{4})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?$")
 _COMPACT_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 _DATETIME_TAIL_RE = re.compile(r"[ T]00:00(:00)?$")
@@ -121,8 +124,10 @@ def _era_date(era_key: str, year_text: str, month: int, day: int, original: str)
     except ValueError as exc:
         raise JapaneseDateError(_("「%(value)s」は存在しない日付です。") % {"value": original}) from exc
     if day_ < era.start:
-        raise JapaneseDateError(_("「%(value)s」は%(era)sの期間外です（%(era)sは%(start)sから）。")
-                                % {"value": original, "era": era.name, "start": format_wareki(era.start)})
+        raise JapaneseDateError(
+            _("「%(value)s」は%(era)sの期間外です（%(era)sは%(start)sから）。")
+            % {"value": original, "era": era.name, "start": format_wareki(era.start)}
+        )
     # Past the era's end (平成32年 = 2020) is accepted: plans written before 2019 use such dates.
     return day_
 
@@ -151,7 +156,9 @@ def parse_date(value: object) -> dt.date:
     if m := _WAREKI_RE.match(text):
         return _era_date(m["era"], m["y"], int(m["m"]), int(m["d"]), str(value))
     raise JapaneseDateError(
-        _("「%(value)s」は日付として読めません。2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 のように入力してください。")
+        _(
+            "「%(value)s」は日付として読めません。2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 のように入力してください。"
+        )
         % {"value": value}
     )
 
@@ -184,5 +191,6 @@ def parse_fiscal_year(value: object) -> int:
             # 令和元年度 is FY2019 (it began as 平成31年度): the era's first year, whatever month it began.
             return era.start.year + n - 1
     raise JapaneseDateError(
-        _("「%(value)s」は年度として読めません。2025、2025年度、令和7年度、R7 のように入力してください。") % {"value": value}
+        _("「%(value)s」は年度として読めません。2025、2025年度、令和7年度、R7 のように入力してください。")
+        % {"value": value}
     )

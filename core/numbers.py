@@ -21,14 +21,18 @@ def decimal_column_error(number: Decimal, *, max_digits: int, decimal_places: in
     whole_digits = max_digits - decimal_places
     limit = Decimal(10) ** whole_digits
     too_big = _("数値が大きすぎます。整数部は%(digits)s桁まで（絶対値 %(largest)s まで）にしてください。") % {
-        "digits": whole_digits, "largest": f"{limit - Decimal('0.1'):,}"}
+        "digits": whole_digits,
+        "largest": f"{limit - Decimal('0.1'):,}",
+    }
     if not number.is_finite():
         return _("数値として読めません。")
     if abs(number) >= limit:
         return too_big
     if number != number.quantize(Decimal(1).scaleb(-decimal_places)):
         return _("桁数が多すぎます。小数部は%(places)s桁までにしてください（整数部は%(digits)s桁まで）。") % {
-            "places": decimal_places, "digits": whole_digits}
+            "places": decimal_places,
+            "digits": whole_digits,
+        }
     if abs(_AS_SQLITE_READS(float(number))) >= limit:  # rounded up past the column when read back
         return too_big
     return None

@@ -142,9 +142,16 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
     moved_ids = [pk for pk, m in b.milestones.items() if pk in a.milestones and a.milestones[pk].due_date != m.due_date]
     first_due = first_due_dates(plan=plan, milestone_ids=moved_ids) if moved_ids else {}
     # The reason the 事務局 approved for a move to that date (a move made in the admin has none).
-    reasons = {(mid, due): reason for mid, due, reason in DueDateChangeRequest.objects.filter(
-        milestone_id__in=moved_ids, state=DueDateChangeRequest.State.APPROVED).values_list(
-        "milestone_id", "requested_due_date", "reason")} if moved_ids else {}
+    reasons = (
+        {
+            (mid, due): reason
+            for mid, due, reason in DueDateChangeRequest.objects.filter(
+                milestone_id__in=moved_ids, state=DueDateChangeRequest.State.APPROVED
+            ).values_list("milestone_id", "requested_due_date", "reason")
+        }
+        if moved_ids
+        else {}
+    )
 
     def base(row: MeasureRow, kind: str, subject: str, before: str, after: str, **kw) -> Change:
         return Change(
@@ -200,8 +207,11 @@ def changes_between(*, plan: Plan, since: dt.date, until: dt.date) -> Changes:
                     _fmt(old.due_date),
                     _fmt(m.due_date),
                     note=_("当初期限 %(day)s") % {"day": _fmt(first_due.get(pk))}
-                    + (_("（理由: %(reason)s）") % {"reason": reasons[(pk, m.due_date)]}
-                       if (pk, m.due_date) in reasons else ""),
+                    + (
+                        _("（理由: %(reason)s）") % {"reason": reasons[(pk, m.due_date)]}
+                        if (pk, m.due_date) in reasons
+                        else ""
+                    ),
                     milestone_id=pk,
                 )
             )

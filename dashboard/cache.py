@@ -67,9 +67,19 @@ def _changed(*args, **kwargs) -> None:
     transaction.on_commit(invalidate)
 
 
-for _model in ("milestones.Milestone", "measures.Measure", "measures.ProgressUpdate", "measures.Indicator",
-               "measures.IndicatorValue", "plans.Plan", "plans.Pillar", "plans.Department", "plans.NationalItem",
-               "evaluations.EvaluationRound", "evaluations.MeasureEvaluation"):
+for _model in (
+    "milestones.Milestone",
+    "measures.Measure",
+    "measures.ProgressUpdate",
+    "measures.Indicator",
+    "measures.IndicatorValue",
+    "plans.Plan",
+    "plans.Pillar",
+    "plans.Department",
+    "plans.NationalItem",
+    "evaluations.EvaluationRound",
+    "evaluations.MeasureEvaluation",
+):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"dash-cache-save-{_model}", weak=False)
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"dash-cache-delete-{_model}", weak=False)
 

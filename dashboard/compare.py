@@ -75,17 +75,20 @@ def visible_municipalities_q(*, municipality_id: int | None, compare_scope: str,
     return {"pk": municipality_id if municipality_id is not None else -1}
 
 
-def compare_municipalities(*, municipality_filter: dict, today: dt.date, prefecture: str | None = None,
-                           edition: FrameworkEdition | None = None) -> Comparison:
+def compare_municipalities(
+    *, municipality_filter: dict, today: dt.date, prefecture: str | None = None, edition: FrameworkEdition | None = None
+) -> Comparison:
     """Rows per prefecture (national viewers, no prefecture chosen) or per municipality. 3–4 queries."""
     edition = edition or FrameworkEdition.objects.get(is_default=True)
     items = list(NationalItem.objects.filter(edition=edition).order_by("number"))
     munis = Municipality.objects.filter(**municipality_filter)
     if prefecture:
         munis = munis.filter(code__startswith=prefecture)
-    plans = list(Plan.objects.filter(municipality__in=munis, status=Plan.Status.APPROVED)
-                 .order_by("municipality__code", "-start_fy", "-id")
-                 .values_list("id", "code", "municipality_id", "municipality__code", "municipality__name"))
+    plans = list(
+        Plan.objects.filter(municipality__in=munis, status=Plan.Status.APPROVED)
+        .order_by("municipality__code", "-start_fy", "-id")
+        .values_list("id", "code", "municipality_id", "municipality__code", "municipality__name")
+    )
     current: dict[int, tuple] = {}
     for plan in plans:  # the newest approved plan of each municipality
         current.setdefault(plan[2], plan)
@@ -95,25 +98,37 @@ def compare_municipalities(*, municipality_filter: dict, today: dt.date, prefect
         per_plan: dict[int, list[Cell]] = {}
     else:
         per_plan = defaultdict(lambda: [Cell() for _ in items])
-        all_plans = len(plan_ids) == Plan.objects.filter(status=Plan.Status.APPROVED).count() and not prefecture \
+        all_plans = (
+            len(plan_ids) == Plan.objects.filter(status=Plan.Status.APPROVED).count()
+            and not prefecture
             and not municipality_filter
+        )
         plan_sql = "" if all_plans else "AND r.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
         sql = _SQL.format(items=", ".join(str(int(i)) for i in item_index), plans=plan_sql)
         with connection.cursor() as cursor:
             cursor.execute(sql, [today])
             for plan_id, item_id, num, den, measures, late in cursor.fetchall():
                 if plan_id in plan_ids:
-                    per_plan[plan_id][item_index[item_id]] = Cell(float(num or 0), int(den or 0), int(measures),
-                                                                  int(late or 0))
+                    per_plan[plan_id][item_index[item_id]] = Cell(
+                        float(num or 0), int(den or 0), int(measures), int(late or 0)
+                    )
     level = "municipality" if (prefecture or len(current) <= 60) else "prefecture"
     rows: dict[str, CompareRow] = {}
     for _muni_id, (plan_id, plan_code, _m, code, name) in sorted(current.items(), key=lambda kv: kv[1][3]):
         cells = per_plan.get(plan_id) or [Cell() for _ in items]
         key, label = (code, name) if level == "municipality" else (code[:2], PREFECTURES[int(code[:2]) - 1])
-        row = rows.setdefault(key, CompareRow(key=key, label=label, plan_code=plan_code if level == "municipality"
-                                              else "", cells=[Cell() for _ in items]))
+        row = rows.setdefault(
+            key,
+            CompareRow(
+                key=key,
+                label=label,
+                plan_code=plan_code if level == "municipality" else "",
+                cells=[Cell() for _ in items],
+            ),
+        )
         row.municipalities += 1
         for target, cell in zip(row.cells, cells, strict=True):
             target.add(cell)
-    return Comparison(items=items, rows=list(rows.values()), level=level, prefecture=prefecture,
-                      municipality_count=len(current))
+    return Comparison(
+        items=items, rows=list(rows.values()), level=level, prefecture=prefecture, municipality_count=len(current)
+    )

@@ -80,14 +80,24 @@ class Filters:
 
     @property
     def narrowed(self) -> bool:
-        return any(v is not None for v in (self.fy, self.department, self.item, self.health, self.pillar,
-                                           self.measure, self.level))
+        return any(
+            v is not None
+            for v in (self.fy, self.department, self.item, self.health, self.pillar, self.measure, self.level)
+        )
 
     def as_query(self, **extra) -> dict[str, str]:
         """The filter as URL parameters (for links that keep the current filter)."""
-        q = {"fy": self.fy, "dept": self.department, "item": self.item, "health": self.health,
-             "pillar": self.pillar, "measure": self.measure, "rollup": 1 if self.rollup else None,
-             "group": self.group, "level": self.level}
+        q = {
+            "fy": self.fy,
+            "dept": self.department,
+            "item": self.item,
+            "health": self.health,
+            "pillar": self.pillar,
+            "measure": self.measure,
+            "rollup": 1 if self.rollup else None,
+            "group": self.group,
+            "level": self.level,
+        }
         q.update(extra)
         return {k: str(v) for k, v in q.items() if v not in (None, "")}
 
@@ -139,7 +149,6 @@ class GroupRow(ShowsProgress):
     level: str = ""  # departments: bu / ka / kakari
     depth: int = 0  # departments: 0 for a 部, 1 for its 課, …
     subtotal: bool = False  # departments: the row includes the departments under it
-
 
     @property
     def health_counts(self) -> list[tuple[str, str, int]]:
@@ -198,12 +207,17 @@ class Overview:
 def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
     qs = Measure.objects.filter(plan=plan)
     if filters.fy:
-        qs = qs.filter(Q(start_fy__isnull=True) | Q(start_fy__lte=filters.fy),
-                       Q(end_fy__isnull=True) | Q(end_fy__gte=filters.fy))
+        qs = qs.filter(
+            Q(start_fy__isnull=True) | Q(start_fy__lte=filters.fy), Q(end_fy__isnull=True) | Q(end_fy__gte=filters.fy)
+        )
     if filters.department:  # the department and everything under it (部 → 課 → 係)
         d = filters.department
-        qs = qs.filter(Q(owner_department_id=d) | Q(owner_department__parent_id=d)
-                       | Q(owner_department__parent__parent_id=d) | Q(owner_department__parent__parent__parent_id=d))
+        qs = qs.filter(
+            Q(owner_department_id=d)
+            | Q(owner_department__parent_id=d)
+            | Q(owner_department__parent__parent_id=d)
+            | Q(owner_department__parent__parent__parent_id=d)
+        )
     if filters.item:
         qs = qs.filter(national_items__edition_id=plan.edition_id, national_items__number=filters.item)
     if filters.pillar is not None:
@@ -217,17 +231,34 @@ def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
 
 def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
     """KPI cards for the plan's indicators (2 queries: indicators, current values)."""
-    indicators = list(Indicator.objects.filter(plan=plan).select_related("measure")
-                      .only("id", "name", "unit", "direction", "baseline_value", "baseline_date", "target_value",
-                            "target_fy", "measure_id", "measure__code", "sort_order", "code")
-                      .order_by("measure__sort_order", "measure__code", "sort_order", "code"))
+    indicators = list(
+        Indicator.objects.filter(plan=plan)
+        .select_related("measure")
+        .only(
+            "id",
+            "name",
+            "unit",
+            "direction",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_fy",
+            "measure_id",
+            "measure__code",
+            "sort_order",
+            "code",
+        )
+        .order_by("measure__sort_order", "measure__code", "sort_order", "code")
+    )
     if measure_ids is not None:
         indicators = [i for i in indicators if i.measure_id in measure_ids]
     series: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
     corrected: dict[int, set[dt.date]] = defaultdict(set)
-    for ind_id, as_of, value, corrects in (IndicatorValue.objects.filter(indicator__plan=plan, is_current=True)
-                                           .order_by("indicator_id", "as_of")
-                                           .values_list("indicator_id", "as_of", "value", "corrects_id")):
+    for ind_id, as_of, value, corrects in (
+        IndicatorValue.objects.filter(indicator__plan=plan, is_current=True)
+        .order_by("indicator_id", "as_of")
+        .values_list("indicator_id", "as_of", "value", "corrects_id")
+    ):
         series[ind_id].append((as_of, value))
         if corrects is not None:
             corrected[ind_id].add(as_of)
@@ -235,18 +266,41 @@ def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
     for ind in indicators:
         points = series.get(ind.id, [])
         latest_date, latest = points[-1] if points else (None, None)
-        a = assess_kpi(baseline=ind.baseline_value, baseline_date=ind.baseline_date, target=ind.target_value,
-                       target_fy=ind.target_fy, direction=ind.direction, actual=latest, actual_date=latest_date)
-        cards.append(KpiCard(id=ind.id, name=ind.name, unit=ind.unit, measure_id=ind.measure_id,
-                             measure_code=ind.measure.code, direction=ind.direction, baseline=ind.baseline_value,
-                             target=ind.target_value, target_fy=ind.target_fy, series=points, latest=latest,
-                             grade=a.grade, achievement=a.achievement, behind=a.behind,
-                             corrected=frozenset(corrected.get(ind.id, ())), baseline_date=ind.baseline_date))
+        a = assess_kpi(
+            baseline=ind.baseline_value,
+            baseline_date=ind.baseline_date,
+            target=ind.target_value,
+            target_fy=ind.target_fy,
+            direction=ind.direction,
+            actual=latest,
+            actual_date=latest_date,
+        )
+        cards.append(
+            KpiCard(
+                id=ind.id,
+                name=ind.name,
+                unit=ind.unit,
+                measure_id=ind.measure_id,
+                measure_code=ind.measure.code,
+                direction=ind.direction,
+                baseline=ind.baseline_value,
+                target=ind.target_value,
+                target_fy=ind.target_fy,
+                series=points,
+                latest=latest,
+                grade=a.grade,
+                achievement=a.achievement,
+                behind=a.behind,
+                corrected=frozenset(corrected.get(ind.id, ())),
+                baseline_date=ind.baseline_date,
+            )
+        )
     return cards
 
 
-def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None = None,
-              as_of: dt.date | None = None) -> list[KpiCard]:
+def kpi_cards(
+    *, plan: Plan, filters: Filters, today: dt.date, grade: str | None = None, as_of: dt.date | None = None
+) -> list[KpiCard]:
     """The KPIs of the measures that pass the filters (drill-down of the grade counts); as_of: as they stood
     at the end of that day."""
     snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None
@@ -258,9 +312,15 @@ def kpi_cards(*, plan: Plan, filters: Filters, today: dt.date, grade: str | None
     return cards
 
 
-def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
-                 kpis: list[KpiCard] | None = None, as_of: dt.date | None = None,
-                 snapshot: Snapshot | None = None) -> list[MeasureRow]:
+def measure_rows(
+    *,
+    plan: Plan,
+    filters: Filters,
+    today: dt.date,
+    kpis: list[KpiCard] | None = None,
+    as_of: dt.date | None = None,
+    snapshot: Snapshot | None = None,
+) -> list[MeasureRow]:
     """Every measure of the plan that passes the filters, with its progress and health (4–5 queries).
     as_of (or a snapshot of it): as the plan stood at the end of that day (dashboard/history.py)."""
     if as_of is not None and snapshot is None:
@@ -268,18 +328,30 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
     if snapshot is not None:
         return _past_measure_rows(snapshot, filters=filters, kpis=kpis)
     qs = annotate_measure_progress(
-        _measure_queryset(plan=plan, filters=filters).select_related("owner_department")
-        .only("id", "code", "title", "owner_department_id", "owner_department__name", "pillar_id", "sort_order",
-              "start_fy", "end_fy"),
-        today=today, due_between=filters.due_between,
+        _measure_queryset(plan=plan, filters=filters)
+        .select_related("owner_department")
+        .only(
+            "id",
+            "code",
+            "title",
+            "owner_department_id",
+            "owner_department__name",
+            "pillar_id",
+            "sort_order",
+            "start_fy",
+            "end_fy",
+        ),
+        today=today,
+        due_between=filters.due_between,
     ).order_by("sort_order", "code")
     measures = list(qs)
     ids = {m.id for m in measures}
     items: dict[int, list[int]] = defaultdict(list)
-    for measure_id, number in (Measure.national_items.through.objects
-                               .filter(measure__plan=plan, nationalitem__edition_id=plan.edition_id)
-                               .order_by("nationalitem__number")
-                               .values_list("measure_id", "nationalitem__number")):
+    for measure_id, number in (
+        Measure.national_items.through.objects.filter(measure__plan=plan, nationalitem__edition_id=plan.edition_id)
+        .order_by("nationalitem__number")
+        .values_list("measure_id", "nationalitem__number")
+    ):
         if measure_id in ids:
             items[measure_id].append(number)
     if kpis is None:
@@ -290,13 +362,30 @@ def measure_rows(*, plan: Plan, filters: Filters, today: dt.date,
         health = health_of_annotated(m, kpi_behind=m.id in behind)
         if filters.health and health != filters.health:
             continue
-        rows.append(MeasureRow(
-            id=m.id, code=m.code, title=m.title, department_id=m.owner_department_id,
-            department=m.owner_department.name, pillar_id=m.pillar_id, item_numbers=items.get(m.id, []),
-            ms_total=m.ms_total, ms_done=m.ms_done, ms_overdue=m.ms_overdue, ratio=ratio_of_annotated(m),
-            weight=measure_weight(m.ms_total), health=health, latest_percent=m.latest_percent,
-            kpi_behind=m.id in behind, latest_status=m.latest_status, discrepancy=discrepancy_of_annotated(m),
-            ms_due_soon=m.ms_due_soon, start_fy=m.start_fy, end_fy=m.end_fy))
+        rows.append(
+            MeasureRow(
+                id=m.id,
+                code=m.code,
+                title=m.title,
+                department_id=m.owner_department_id,
+                department=m.owner_department.name,
+                pillar_id=m.pillar_id,
+                item_numbers=items.get(m.id, []),
+                ms_total=m.ms_total,
+                ms_done=m.ms_done,
+                ms_overdue=m.ms_overdue,
+                ratio=ratio_of_annotated(m),
+                weight=measure_weight(m.ms_total),
+                health=health,
+                latest_percent=m.latest_percent,
+                kpi_behind=m.id in behind,
+                latest_status=m.latest_status,
+                discrepancy=discrepancy_of_annotated(m),
+                ms_due_soon=m.ms_due_soon,
+                start_fy=m.start_fy,
+                end_fy=m.end_fy,
+            )
+        )
     return rows
 
 
@@ -315,8 +404,9 @@ def _group(rows: list[MeasureRow], row: GroupRow) -> GroupRow:
 # --- milestones ---------------------------------------------------------------------------------
 
 
-def _milestone_queryset(*, plan: Plan, filters: Filters, measure_ids: list[int] | None, state: str,
-                        today: dt.date) -> QuerySet:
+def _milestone_queryset(
+    *, plan: Plan, filters: Filters, measure_ids: list[int] | None, state: str, today: dt.date
+) -> QuerySet:
     qs = Milestone.objects.filter(plan=plan)
     if measure_ids is not None:
         qs = qs.filter(measure_id__in=measure_ids)
@@ -340,9 +430,17 @@ def _measure_ids_or_none(*, plan: Plan, filters: Filters, today: dt.date) -> lis
     return [r.id for r in measure_rows(plan=plan, filters=filters, today=today)]
 
 
-def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
-                   measure_ids: list[int] | None = None, limit: int | None = None, as_of: dt.date | None = None,
-                   snapshot: Snapshot | None = None) -> QuerySet | list:
+def milestone_list(
+    *,
+    plan: Plan,
+    filters: Filters,
+    state: str,
+    today: dt.date,
+    measure_ids: list[int] | None = None,
+    limit: int | None = None,
+    as_of: dt.date | None = None,
+    snapshot: Snapshot | None = None,
+) -> QuerySet | list:
     """The milestones a number counts (drill-down), most urgent first, with who owns them. as_of: a list of
     the milestones as they stood at the end of that day."""
     if as_of is not None and snapshot is None:
@@ -354,13 +452,20 @@ def milestone_list(*, plan: Plan, filters: Filters, state: str, today: dt.date,
         return rows[:limit] if limit else rows
     if measure_ids is None:
         measure_ids = _measure_ids_or_none(plan=plan, filters=filters, today=today)
-    latest_public = (ProgressUpdate.objects.filter(measure=OuterRef("measure_id"), is_internal=False)
-                     .exclude(comment="").order_by("-created_at", "-id"))
-    qs = (_milestone_queryset(plan=plan, filters=filters, measure_ids=measure_ids, state=state, today=today)
-          .select_related("measure", "owner_department")
-          .annotate(latest_report=Subquery(latest_public.values("comment")[:1]),
-                    latest_report_at=Subquery(latest_public.values("created_at")[:1]))
-          .order_by("due_date", "code"))
+    latest_public = (
+        ProgressUpdate.objects.filter(measure=OuterRef("measure_id"), is_internal=False)
+        .exclude(comment="")
+        .order_by("-created_at", "-id")
+    )
+    qs = (
+        _milestone_queryset(plan=plan, filters=filters, measure_ids=measure_ids, state=state, today=today)
+        .select_related("measure", "owner_department")
+        .annotate(
+            latest_report=Subquery(latest_public.values("comment")[:1]),
+            latest_report_at=Subquery(latest_public.values("created_at")[:1]),
+        )
+        .order_by("due_date", "code")
+    )
     return qs[:limit] if limit else qs
 
 
@@ -379,9 +484,11 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     kpis = [k for k in kpis_all if k.measure_id in shown_ids]
 
     national = list(NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number"))  # 1
-    departments = list(Department.objects.filter(municipality_id=plan.municipality_id)
-                       .order_by("sort_order", "code")
-                       .only("id", "name", "code", "sort_order", "parent_id", "level"))  # 1
+    departments = list(
+        Department.objects.filter(municipality_id=plan.municipality_id)
+        .order_by("sort_order", "code")
+        .only("id", "name", "code", "sort_order", "parent_id", "level")
+    )  # 1
     pillars = list(Pillar.objects.filter(plan=plan).order_by("sort_order", "code"))  # 1
 
     by_item: dict[int, list[MeasureRow]] = defaultdict(list)
@@ -393,9 +500,14 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         by_dept[r.department_id].append(r)
         by_pillar[r.pillar_id].append(r)
 
-    items = [_group(by_item.get(i.number, []), GroupRow(key=i.number, number=i.number, label=i.name,
-                                                        group=i.group, short=i.short_name)) for i in national
-             if not filters.item or i.number == filters.item]
+    items = [
+        _group(
+            by_item.get(i.number, []),
+            GroupRow(key=i.number, number=i.number, label=i.name, group=i.group, short=i.short_name),
+        )
+        for i in national
+        if not filters.item or i.number == filters.item
+    ]
     # A department's row counts its own measures and those of the 課 and 係 under it (as the department filter
     # does, so each row's drill-down lists what it counts); rolled up, only the top level (部) is shown.
     parent = {d.id: d.parent_id for d in departments}
@@ -406,18 +518,21 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
             seen.add(node)
             subtree[node].extend(own)
             node = parent.get(node)
-    dept_rows = [_group(subtree[d.id], GroupRow(key=d.id, label=d.name, level=d.level, depth=depth,
-                                                subtotal=has_children))
-                 for d, depth, has_children in _department_tree(departments)
-                 if d.id in subtree and not (filters.rollup and depth)]
+    dept_rows = [
+        _group(subtree[d.id], GroupRow(key=d.id, label=d.name, level=d.level, depth=depth, subtotal=has_children))
+        for d, depth, has_children in _department_tree(departments)
+        if d.id in subtree and not (filters.rollup and depth)
+    ]
     pillar_rows = [_group(by_pillar[p.id], GroupRow(key=p.id, label=p.name)) for p in pillars if p.id in by_pillar]
     if by_pillar.get(None):
         pillar_rows.append(_group(by_pillar[None], GroupRow(key=0, label=str(_no_pillar_label()))))
 
     if snapshot is not None:
         ids = measure_ids_all if measure_ids_all is not None else list(snapshot.measures)
-        counts = {"overdue": len(_past_milestones(snapshot, state="overdue", measure_ids=ids)),
-                  "due_soon": len(_past_milestones(snapshot, state="due_soon", measure_ids=ids))}
+        counts = {
+            "overdue": len(_past_milestones(snapshot, state="overdue", measure_ids=ids)),
+            "due_soon": len(_past_milestones(snapshot, state="due_soon", measure_ids=ids)),
+        }
     else:
         base = Milestone.objects.filter(plan=plan)
         if measure_ids_all is not None:
@@ -428,10 +543,28 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
             overdue=Count("id", filter=overdue_q(today)),
             due_soon=Count("id", filter=due_soon_q(today)),
         )
-    overdue = list(milestone_list(plan=plan, filters=filters, state="overdue", today=today,  # 1
-                                  measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT, snapshot=snapshot))
-    due_soon = list(milestone_list(plan=plan, filters=filters, state="due_soon", today=today,  # 1
-                                   measure_ids=measure_ids_all, limit=OVERVIEW_LIST_LIMIT, snapshot=snapshot))
+    overdue = list(
+        milestone_list(
+            plan=plan,
+            filters=filters,
+            state="overdue",
+            today=today,  # 1
+            measure_ids=measure_ids_all,
+            limit=OVERVIEW_LIST_LIMIT,
+            snapshot=snapshot,
+        )
+    )
+    due_soon = list(
+        milestone_list(
+            plan=plan,
+            filters=filters,
+            state="due_soon",
+            today=today,  # 1
+            measure_ids=measure_ids_all,
+            limit=OVERVIEW_LIST_LIMIT,
+            snapshot=snapshot,
+        )
+    )
 
     grades = Counter(k.grade or "-" for k in kpis)
     # The cards: the KPIs furthest behind first (D before A, then lowest achievement).
@@ -440,12 +573,22 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
 
     fys = fiscal_years_of(plan=plan)
     return Overview(
-        plan=plan, today=today, filters=filters, items=items, departments=dept_rows, pillars=pillar_rows,
+        plan=plan,
+        today=today,
+        filters=filters,
+        items=items,
+        departments=dept_rows,
+        pillars=pillar_rows,
         total=_group(rows, GroupRow(key=None, label=str(_total_label()))),
-        overdue=overdue, overdue_count=counts["overdue"], due_soon=due_soon, due_soon_count=counts["due_soon"],
-        kpis=cards[:KPI_CARD_LIMIT], kpi_count=len(kpis),
+        overdue=overdue,
+        overdue_count=counts["overdue"],
+        due_soon=due_soon,
+        due_soon_count=counts["due_soon"],
+        kpis=cards[:KPI_CARD_LIMIT],
+        kpi_count=len(kpis),
         grade_counts=[(g, grades.get(g, 0)) for g in ("A", "B", "C", "D", "-")],
-        grade_rule=str(GRADE_RULE), fiscal_years=fys,
+        grade_rule=str(GRADE_RULE),
+        fiscal_years=fys,
         department_choices=_department_choices(departments),
         item_choices=[(i.number, f"{i.number}. {i.short_name or i.name}") for i in national],
     )
@@ -453,13 +596,18 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
 
 def filter_choices(*, plan: Plan) -> dict:
     """The choices of the filter form (2 queries)."""
-    departments = list(Department.objects.filter(municipality_id=plan.municipality_id).order_by("sort_order", "code")
-                       .only("id", "name", "parent_id", "level"))
+    departments = list(
+        Department.objects.filter(municipality_id=plan.municipality_id)
+        .order_by("sort_order", "code")
+        .only("id", "name", "parent_id", "level")
+    )
     items = NationalItem.objects.filter(edition_id=plan.edition_id).order_by("number")
-    return {"fiscal_years": fiscal_years_of(plan=plan),
-            "department_choices": _department_choices(departments),
-            "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items],
-            "level_choices": list(ChangeLevel.choices)}
+    return {
+        "fiscal_years": fiscal_years_of(plan=plan),
+        "department_choices": _department_choices(departments),
+        "item_choices": [(i.number, f"{i.number}. {i.short_name or i.name}") for i in items],
+        "level_choices": list(ChangeLevel.choices),
+    }
 
 
 def _department_tree(departments: list[Department]) -> list[tuple[Department, int, bool]]:
@@ -485,8 +633,10 @@ def _department_tree(departments: list[Department]) -> list[tuple[Department, in
 
 def _department_choices(departments: list[Department]) -> list[tuple[int, str]]:
     """The filter's choices: the tree, indented; a department with others under it says it includes them."""
-    return [(d.id, "\u3000" * depth + d.name + (str(_("（配下を含む）")) if has_children else ""))
-            for d, depth, has_children in _department_tree(departments)]
+    return [
+        (d.id, "\u3000" * depth + d.name + (str(_("（配下を含む）")) if has_children else ""))
+        for d, depth, has_children in _department_tree(departments)
+    ]
 
 
 def fiscal_years_of(*, plan: Plan) -> list[int]:
@@ -547,11 +697,20 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     if snapshot is not None:
         ids = {r.id for r in rows}
         start, end = fiscal_year_bounds(filters.fy) if filters.fy else (dt.date.min, dt.date.max)
-        values = [{"id": m.pk, "measure_id": m.measure_id, "code": m.code, "title": m.title,
-                   "due_date": m.due_date, "status": m.status, "kind": getattr(m, "kind", ""),
-                   "baseline_due_date": getattr(m, "baseline_due_date", None)}
-                  for m in sorted(snapshot.milestones.values(), key=lambda m: (m.due_date, m.code))
-                  if m.status != WorkStatus.CANCELLED and m.measure_id in ids and start <= m.due_date <= end]
+        values = [
+            {
+                "id": m.pk,
+                "measure_id": m.measure_id,
+                "code": m.code,
+                "title": m.title,
+                "due_date": m.due_date,
+                "status": m.status,
+                "kind": getattr(m, "kind", ""),
+                "baseline_due_date": getattr(m, "baseline_due_date", None),
+            }
+            for m in sorted(snapshot.milestones.values(), key=lambda m: (m.due_date, m.code))
+            if m.status != WorkStatus.CANCELLED and m.measure_id in ids and start <= m.due_date <= end
+        ]
     else:
         ms = Milestone.objects.filter(plan=plan).exclude(status=WorkStatus.CANCELLED)
         if filters.fy:
@@ -559,8 +718,9 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
             ms = ms.filter(due_date__gte=start, due_date__lte=end)
         if filters.narrowed:
             ms = ms.filter(measure_id__in=[r.id for r in rows])
-        values = ms.order_by("due_date", "code").values("id", "measure_id", "code", "title", "due_date", "status",
-                                                        "kind", "baseline_due_date")
+        values = ms.order_by("due_date", "code").values(
+            "id", "measure_id", "code", "title", "due_date", "status", "kind", "baseline_due_date"
+        )
     by_measure: dict[int, list[dict]] = defaultdict(list)
     count = 0
     kinds = dict(Milestone.Kind.choices)
@@ -581,19 +741,37 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         for m in mine:
             if m["column"] is not None:
                 cells[m["column"]].append(m)
-        measures.append(TimelineMeasure(id=r.id, code=r.code, title=r.title, department=r.department,
-                                        health=r.health, milestones=mine, cells=cells, start_fy=r.start_fy,
-                                        end_fy=r.end_fy))
+        measures.append(
+            TimelineMeasure(
+                id=r.id,
+                code=r.code,
+                title=r.title,
+                department=r.department,
+                health=r.health,
+                milestones=mine,
+                cells=cells,
+                start_fy=r.start_fy,
+                end_fy=r.end_fy,
+            )
+        )
     groups: list[tuple[str, list[TimelineMeasure]]] = []
     if filters.group in TIMELINE_GROUPS:
         groups = _timeline_groups(plan=plan, group=filters.group, rows=rows, measures=measures)  # 0–1 query
-    return Timeline(plan=plan, today=today, columns=columns,
-                    today_column=index.get((fiscal_year(today), fiscal_quarter(today))), measures=measures,
-                    milestone_count=count, groups=groups, fiscal_years=fiscal_years_of(plan=plan))
+    return Timeline(
+        plan=plan,
+        today=today,
+        columns=columns,
+        today_column=index.get((fiscal_year(today), fiscal_quarter(today))),
+        measures=measures,
+        milestone_count=count,
+        groups=groups,
+        fiscal_years=fiscal_years_of(plan=plan),
+    )
 
 
-def _timeline_groups(*, plan: Plan, group: str, rows: list[MeasureRow], measures: list[TimelineMeasure]
-                     ) -> list[tuple[str, list[TimelineMeasure]]]:
+def _timeline_groups(
+    *, plan: Plan, group: str, rows: list[MeasureRow], measures: list[TimelineMeasure]
+) -> list[tuple[str, list[TimelineMeasure]]]:
     """The 工程表's rows by national item (a measure under each of its items; empty items listed too, an empty
     item is a finding), by owner department, or by pillar."""
     by_id = {m.id: m for m in measures}
@@ -624,26 +802,54 @@ def _timeline_groups(*, plan: Plan, group: str, rows: list[MeasureRow], measures
 
 def _past_kpis(snapshot: Snapshot) -> list[KpiCard]:
     measures = snapshot.measures
-    indicators = sorted(snapshot.indicators, key=lambda i: (measures[i.measure_id].sort_order,
-                                                            measures[i.measure_id].code, i.sort_order, i.code))
+    indicators = sorted(
+        snapshot.indicators,
+        key=lambda i: (measures[i.measure_id].sort_order, measures[i.measure_id].code, i.sort_order, i.code),
+    )
     cards = []
     for ind in indicators:
         points = [(d, v) for d, v, _pk in snapshot.values.get(ind.id, [])]
         latest_date, latest = points[-1] if points else (None, None)
-        a = assess_kpi(baseline=ind.baseline_value, baseline_date=ind.baseline_date, target=ind.target_value,
-                       target_fy=ind.target_fy, direction=ind.direction, actual=latest, actual_date=latest_date)
-        cards.append(KpiCard(id=ind.id, name=ind.name, unit=ind.unit, measure_id=ind.measure_id,
-                             measure_code=measures[ind.measure_id].code, direction=ind.direction,
-                             baseline=ind.baseline_value, target=ind.target_value, target_fy=ind.target_fy,
-                             series=points, latest=latest, grade=a.grade, achievement=a.achievement,
-                             behind=a.behind))
+        a = assess_kpi(
+            baseline=ind.baseline_value,
+            baseline_date=ind.baseline_date,
+            target=ind.target_value,
+            target_fy=ind.target_fy,
+            direction=ind.direction,
+            actual=latest,
+            actual_date=latest_date,
+        )
+        cards.append(
+            KpiCard(
+                id=ind.id,
+                name=ind.name,
+                unit=ind.unit,
+                measure_id=ind.measure_id,
+                measure_code=measures[ind.measure_id].code,
+                direction=ind.direction,
+                baseline=ind.baseline_value,
+                target=ind.target_value,
+                target_fy=ind.target_fy,
+                series=points,
+                latest=latest,
+                grade=a.grade,
+                achievement=a.achievement,
+                behind=a.behind,
+            )
+        )
     return cards
 
 
 def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCard] | None) -> list[MeasureRow]:
     today = snapshot.day
-    measures = filter_measures(snapshot, fy=filters.fy, department=filters.department, item_number=filters.item,
-                               pillar=filters.pillar, measure=filters.measure)
+    measures = filter_measures(
+        snapshot,
+        fy=filters.fy,
+        department=filters.department,
+        item_number=filters.item,
+        pillar=filters.pillar,
+        measure=filters.measure,
+    )
     by_measure: dict[int, list] = defaultdict(list)
     for ms in snapshot.milestones.values():
         by_measure[ms.measure_id].append(ms)
@@ -660,18 +866,38 @@ def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCa
         overdue = urgency.count("overdue")
         idle = sum(1 for x, u in zip(mine, urgency, strict=True) if u == "soon" and x.status == WorkStatus.NOT_STARTED)
         status, percent = snapshot.latest_report.get(m.pk, (None, None))
-        health = measure_health(total=total, done=done, started=started, overdue=overdue, due_soon_idle=idle,
-                                latest_percent=percent, latest_status=status, kpi_behind=m.pk in behind)
+        health = measure_health(
+            total=total,
+            done=done,
+            started=started,
+            overdue=overdue,
+            due_soon_idle=idle,
+            latest_percent=percent,
+            latest_status=status,
+            kpi_behind=m.pk in behind,
+        )
         if filters.health and health != filters.health:
             continue
         dept = snapshot.departments.get(m.owner_department_id)
-        rows.append(MeasureRow(
-            id=m.pk, code=m.code, title=m.title, department_id=m.owner_department_id,
-            department=dept.name if dept else "", pillar_id=m.pillar_id,
-            item_numbers=sorted(snapshot.item_numbers[i] for i in m.item_ids if i in snapshot.item_numbers),
-            ms_total=total, ms_done=done, ms_overdue=overdue,
-            ratio=measure_ratio(total=total, done=done, latest_percent=percent), weight=measure_weight(total),
-            health=health, latest_percent=percent, kpi_behind=m.pk in behind))
+        rows.append(
+            MeasureRow(
+                id=m.pk,
+                code=m.code,
+                title=m.title,
+                department_id=m.owner_department_id,
+                department=dept.name if dept else "",
+                pillar_id=m.pillar_id,
+                item_numbers=sorted(snapshot.item_numbers[i] for i in m.item_ids if i in snapshot.item_numbers),
+                ms_total=total,
+                ms_done=done,
+                ms_overdue=overdue,
+                ratio=measure_ratio(total=total, done=done, latest_percent=percent),
+                weight=measure_weight(total),
+                health=health,
+                latest_percent=percent,
+                kpi_behind=m.pk in behind,
+            )
+        )
     return rows
 
 
@@ -686,5 +912,7 @@ def _past_milestones(snapshot: Snapshot, *, state: str, measure_ids: list[int] |
         "cancelled": lambda m: m.status == WorkStatus.CANCELLED,
     }[state]
     ids = None if measure_ids is None else set(measure_ids)
-    return sorted((m for m in snapshot.milestones.values() if keep(m) and (ids is None or m.measure_id in ids)),
-                  key=lambda m: (m.due_date, m.code))
+    return sorted(
+        (m for m in snapshot.milestones.values() if keep(m) and (ids is None or m.measure_id in ids)),
+        key=lambda m: (m.due_date, m.code),
+    )

@@ -42,6 +42,11 @@ def gantt_rows(timeline, *, link: bool) -> None:
     fy = timeline.columns[0][0]
     for measure in timeline.measures:
         measure.gantt_svg = charts.gantt_row(
-            fy=fy, today=timeline.today, start_fy=measure.start_fy, end_fy=measure.end_fy,
-            milestones=measure.milestones, url_pattern=url_pattern,
-            label=_("%(code)s の工程（%(fy)s年度）") % {"code": measure.code, "fy": fy})
+            fy=fy,
+            today=timeline.today,
+            start_fy=measure.start_fy,
+            end_fy=measure.end_fy,
+            milestones=measure.milestones,
+            url_pattern=url_pattern,
+            label=_("%(code)s の工程（%(fy)s年度）") % {"code": measure.code, "fy": fy},
+        )

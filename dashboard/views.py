@@ -49,12 +49,19 @@ from .selectors import (
 )
 from .timeline_html import gantt_rows
 
-GROUP_LABELS = (("", gettext_lazy("施策の順")), ("item", gettext_lazy("国の取組事項ごと")),
-                ("dept", gettext_lazy("担当部署ごと")), ("pillar", gettext_lazy("施策の柱ごと")))
+GROUP_LABELS = (
+    ("", gettext_lazy("施策の順")),
+    ("item", gettext_lazy("国の取組事項ごと")),
+    ("dept", gettext_lazy("担当部署ごと")),
+    ("pillar", gettext_lazy("施策の柱ごと")),
+)
 
 STATE_LABELS = {
-    "all": gettext_lazy("すべて（中止を除く）"), "done": gettext_lazy("完了"), "open": gettext_lazy("未完了"),
-    "overdue": gettext_lazy("期限超過"), "due_soon": gettext_lazy("30日以内に期限"),
+    "all": gettext_lazy("すべて（中止を除く）"),
+    "done": gettext_lazy("完了"),
+    "open": gettext_lazy("未完了"),
+    "overdue": gettext_lazy("期限超過"),
+    "due_soon": gettext_lazy("30日以内に期限"),
     "cancelled": gettext_lazy("中止"),
 }
 
@@ -83,8 +90,7 @@ class Context:
         return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
-def _int(request: HttpRequest, name: str, label: str, errors: list[str], *, lo: int = 1, hi: int = 10**9
-         ) -> int | None:
+def _int(request: HttpRequest, name: str, label: str, errors: list[str], *, lo: int = 1, hi: int = 10**9) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return None
@@ -94,8 +100,9 @@ def _int(request: HttpRequest, name: str, label: str, errors: list[str], *, lo: 
             raise ValueError
         return value
     except ValueError:
-        errors.append(_("%(label)s の指定「%(value)s」は正しくないため、無視しました。") % {"label": label,
-                                                                                   "value": raw[:40]})
+        errors.append(
+            _("%(label)s の指定「%(value)s」は正しくないため、無視しました。") % {"label": label, "value": raw[:40]}
+        )
         return None
 
 
@@ -137,11 +144,17 @@ def _context(request: HttpRequest) -> Context:
     if group and group not in TIMELINE_GROUPS:
         errors.append(_("まとめ方の指定「%(value)s」は正しくないため、無視しました。") % {"value": group[:40]})
         group = None
-    filters = Filters(fy=fy, level=level, department=_int(request, "dept", _("部署"), errors),
-                      item=_int(request, "item", _("国の取組事項"), errors, hi=99), health=health,
-                      pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
-                      measure=_int(request, "measure", _("施策"), errors),
-                      rollup=request.GET.get("rollup", "") == "1", group=group)
+    filters = Filters(
+        fy=fy,
+        level=level,
+        department=_int(request, "dept", _("部署"), errors),
+        item=_int(request, "item", _("国の取組事項"), errors, hi=99),
+        health=health,
+        pillar=_int(request, "pillar", _("施策の柱"), errors, lo=0),
+        measure=_int(request, "measure", _("施策"), errors),
+        rollup=request.GET.get("rollup", "") == "1",
+        group=group,
+    )
     as_of = parse_day(request, "as_of", _("基準日"))
     if as_of is not None and plan is not None:
         problem = validate_as_of(plan=plan, day=as_of, today=today)
@@ -153,10 +166,20 @@ def _context(request: HttpRequest) -> Context:
         edition = FrameworkEdition.objects.filter(code=edition_code).first()
         if edition is None:
             known = "、".join(f"{e.code}（{e.name}）" for e in FrameworkEdition.objects.order_by("published_on"))
-            raise BadInput(_("国の計画の版「%(value)s」はありません。指定できる版: %(known)s") % {
-                "value": edition_code[:40], "known": known})
-    return Context(access=access, public=public, plan=plan, filters=filters, errors=errors,
-                   today=as_of or today, as_of=as_of, edition=edition)
+            raise BadInput(
+                _("国の計画の版「%(value)s」はありません。指定できる版: %(known)s")
+                % {"value": edition_code[:40], "known": known}
+            )
+    return Context(
+        access=access,
+        public=public,
+        plan=plan,
+        filters=filters,
+        errors=errors,
+        today=as_of or today,
+        as_of=as_of,
+        edition=edition,
+    )
 
 
 def parse_day(request: HttpRequest, name: str, label: str) -> dt.date | None:
@@ -167,8 +190,10 @@ def parse_day(request: HttpRequest, name: str, label: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise BadInput(_("%(label)s「%(value)s」は日付として読めません。YYYY-MM-DD（例: 2025-09-01）の形で指定してください。")
-                       % {"label": label, "value": raw[:40]}) from None
+        raise BadInput(
+            _("%(label)s「%(value)s」は日付として読めません。YYYY-MM-DD（例: 2025-09-01）の形で指定してください。")
+            % {"label": label, "value": raw[:40]}
+        ) from None
 
 
 class _LoginRequired(Exception):
@@ -200,9 +225,21 @@ def _guard(view):
 def _base(ctx: Context, *, tab: str = "", filters_from=None, **extra) -> dict:
     if filters_from is None and ctx.plan is not None and tab in ("overview", "timeline", "drill"):
         filters_from = filter_choices(plan=ctx.plan)
-    return {"tab": tab, "show_filters": filters_from is not None, **(filters_from or {}),"ctx": ctx, "plan": ctx.plan, "filters": ctx.filters, "today": ctx.today, "public": ctx.public,
-            "query": ctx.query(), "health_choices": [(h, Health.label(h)) for h in HEALTH_KEYS],
-            "grade_rule": GRADE_RULE, "link_details": not ctx.public, **extra}
+    return {
+        "tab": tab,
+        "show_filters": filters_from is not None,
+        **(filters_from or {}),
+        "ctx": ctx,
+        "plan": ctx.plan,
+        "filters": ctx.filters,
+        "today": ctx.today,
+        "public": ctx.public,
+        "query": ctx.query(),
+        "health_choices": [(h, Health.label(h)) for h in HEALTH_KEYS],
+        "grade_rule": GRADE_RULE,
+        "link_details": not ctx.public,
+        **extra,
+    }
 
 
 @_guard
@@ -215,12 +252,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     def body() -> str:
         data = plan_overview(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
         risks = deadlines.deadline_risks(plan=ctx.plan, today=ctx.today, as_of=ctx.as_of)
-        against = (deadlines.against_edition(rows=measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today,
-                                                               as_of=ctx.as_of), plan=ctx.plan, edition=ctx.edition)
-                   if ctx.edition else None)
+        against = (
+            deadlines.against_edition(
+                rows=measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of),
+                plan=ctx.plan,
+                edition=ctx.edition,
+            )
+            if ctx.edition
+            else None
+        )
         chart = charts.progress_bars(
-            data.items, uid="items", title=_("国の取組事項ごとの進捗率"),
-            desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"))
+            data.items,
+            uid="items",
+            title=_("国の取組事項ごとの進捗率"),
+            desc=_("各取組事項の進捗率と状況。数値は下の表にもあります。"),
+        )
         for row in data.items:
             row.bar = charts.mini_bar(row.percent, row.health)
         for m in (*data.overdue, *data.due_soon):
@@ -229,17 +275,38 @@ def overview(request: HttpRequest) -> HttpResponse:
         for card in data.kpis:
             card.svg = charts.kpi_chart_for_card(card, today=ctx.today, width=420, height=250)
         value_card = value_summary(plan=ctx.plan, published_only=ctx.public)
-        choices = {"fiscal_years": data.fiscal_years, "department_choices": data.department_choices,
-                   "item_choices": data.item_choices, "level_choices": list(ChangeLevel.choices),
-                   "edition_choices": list(FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
-                                           .order_by("published_on").values_list("code", "name"))}
-        return render_to_string("dashboard/overview_body.html",
-                                _base(ctx, tab="overview", filters_from=choices, data=data, chart=chart,
-                                      risks=risks, against=against, value_card=value_card,
-                                      pattern_defs=charts.pattern_defs()), request)
+        choices = {
+            "fiscal_years": data.fiscal_years,
+            "department_choices": data.department_choices,
+            "item_choices": data.item_choices,
+            "level_choices": list(ChangeLevel.choices),
+            "edition_choices": list(
+                FrameworkEdition.objects.exclude(pk=ctx.plan.edition_id)
+                .order_by("published_on")
+                .values_list("code", "name")
+            ),
+        }
+        return render_to_string(
+            "dashboard/overview_body.html",
+            _base(
+                ctx,
+                tab="overview",
+                filters_from=choices,
+                data=data,
+                chart=chart,
+                risks=risks,
+                against=against,
+                value_card=value_card,
+                pattern_defs=charts.pattern_defs(),
+            ),
+            request,
+        )
 
-    return render(request, "dashboard/overview.html",
-                  _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)))
+    return render(
+        request,
+        "dashboard/overview.html",
+        _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)),
+    )
 
 
 @_guard
@@ -249,8 +316,11 @@ def measures(request: HttpRequest) -> HttpResponse:
     if ctx.plan is None:
         raise Http404
     rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
-    item_deadline = (deadlines.item_deadline(plan=ctx.plan, number=ctx.filters.item, today=ctx.today,
-                                             as_of=ctx.as_of) if ctx.filters.item else None)
+    item_deadline = (
+        deadlines.item_deadline(plan=ctx.plan, number=ctx.filters.item, today=ctx.today, as_of=ctx.as_of)
+        if ctx.filters.item
+        else None
+    )
     return render(request, "dashboard/measures.html", _base(ctx, tab="drill", rows=rows, item_deadline=item_deadline))
 
 
@@ -278,9 +348,18 @@ def milestones(request: HttpRequest) -> HttpResponse:
         ctx.errors.append(_("区分の指定「%(value)s」は正しくないため、すべてを表示します。") % {"value": state[:40]})
         state = "all"
     items = list(milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today, as_of=ctx.as_of))
-    return render(request, "dashboard/milestones.html",
-                  _base(ctx, tab="drill", milestones=items, state=state, state_query=ctx.query(state=state),
-                        state_choices=[(k, STATE_LABELS[k]) for k in MILESTONE_STATES]))
+    return render(
+        request,
+        "dashboard/milestones.html",
+        _base(
+            ctx,
+            tab="drill",
+            milestones=items,
+            state=state,
+            state_query=ctx.query(state=state),
+            state_choices=[(k, STATE_LABELS[k]) for k in MILESTONE_STATES],
+        ),
+    )
 
 
 @_guard
@@ -299,21 +378,45 @@ def timeline(request: HttpRequest) -> HttpResponse:
         gantt_rows(data, link=not ctx.public)
         fy = ctx.filters.fy
         years = data.fiscal_years
-        return render_to_string("dashboard/timeline_body.html", _base(
-            ctx, tab="timeline", data=data, fy=fy, header=charts.gantt_header(fy=fy, today=ctx.today),
-            prev_fy=fy - 1 if fy - 1 in years else None, next_fy=fy + 1 if fy + 1 in years else None,
-            year_links=[(y, ctx.query(fy=y)) for y in years], prev_query=ctx.query(fy=fy - 1),
-            next_query=ctx.query(fy=fy + 1),
-            group_links=[(key, label, ctx.query(group=key)) for key, label in GROUP_LABELS]), request)
+        return render_to_string(
+            "dashboard/timeline_body.html",
+            _base(
+                ctx,
+                tab="timeline",
+                data=data,
+                fy=fy,
+                header=charts.gantt_header(fy=fy, today=ctx.today),
+                prev_fy=fy - 1 if fy - 1 in years else None,
+                next_fy=fy + 1 if fy + 1 in years else None,
+                year_links=[(y, ctx.query(fy=y)) for y in years],
+                prev_query=ctx.query(fy=fy - 1),
+                next_query=ctx.query(fy=fy + 1),
+                group_links=[(key, label, ctx.query(group=key)) for key, label in GROUP_LABELS],
+            ),
+            request,
+        )
 
-    return render(request, "dashboard/timeline.html",
-                  _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)))
+    return render(
+        request,
+        "dashboard/timeline.html",
+        _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)),
+    )
 
 
 def _cache_parts(ctx: Context, view: str) -> tuple:
     """Everything a cached body depends on besides the data version."""
-    return (view, ctx.plan.pk, ctx.plan.updated_at.isoformat(), ctx.filters, ctx.today.isoformat(), get_language(), ctx.public,
-            ctx.public or ctx.access.is_superuser, ctx.as_of, ctx.edition.code if ctx.edition else None)
+    return (
+        view,
+        ctx.plan.pk,
+        ctx.plan.updated_at.isoformat(),
+        ctx.filters,
+        ctx.today.isoformat(),
+        get_language(),
+        ctx.public,
+        ctx.public or ctx.access.is_superuser,
+        ctx.as_of,
+        ctx.edition.code if ctx.edition else None,
+    )
 
 
 @_guard
@@ -328,10 +431,19 @@ def compare(request: HttpRequest) -> HttpResponse:
     if sort:  # by an item's progress, highest first; municipalities without a measure for it last
         comparison.rows.sort(key=lambda r: (r.cells[sort - 1].percent is None, -(r.cells[sort - 1].percent or 0)))
     base_query = f"pref={comparison.prefecture}&" if comparison.prefecture else ""
-    return render(request, "dashboard/compare.html",
-                  _base(ctx, tab="compare", comparison=comparison, compare_query=pref, sort=sort,
-                        sort_base=base_query,
-                        heat=charts.heat_map(comparison, title=_("国の取組事項ごとの進捗率（団体×取組事項）"))))
+    return render(
+        request,
+        "dashboard/compare.html",
+        _base(
+            ctx,
+            tab="compare",
+            comparison=comparison,
+            compare_query=pref,
+            sort=sort,
+            sort_base=base_query,
+            heat=charts.heat_map(comparison, title=_("国の取組事項ごとの進捗率（団体×取組事項）")),
+        ),
+    )
 
 
 def _comparison(request: HttpRequest, ctx: Context):
@@ -341,24 +453,48 @@ def _comparison(request: HttpRequest, ctx: Context):
         ctx.errors.append(_("都道府県コードは2桁の数字で指定してください。"))
         pref = ""
     return compare_municipalities(
-        municipality_filter=visible_municipalities_q(municipality_id=a.municipality_id,
-                                                     compare_scope=a.compare_scope, is_superuser=a.is_superuser),
-        today=ctx.today, prefecture=pref or None, edition=ctx.plan.edition if ctx.plan else None)
+        municipality_filter=visible_municipalities_q(
+            municipality_id=a.municipality_id, compare_scope=a.compare_scope, is_superuser=a.is_superuser
+        ),
+        today=ctx.today,
+        prefecture=pref or None,
+        edition=ctx.plan.edition if ctx.plan else None,
+    )
 
 
 def _compare_job(request: HttpRequest, ctx: Context, fmt: str) -> HttpResponse:
     pref = request.GET.get("pref", "").strip()
     pref = pref if len(pref) == 2 and pref.isdigit() else ""
-    audit.record(request=request, action="export", target=f"{_('自治体間の比較')} ({fmt})", table="compare",
-                 format=fmt, as_of=ctx.today)
-    job = start_job(kind_name=COMPARE_EXPORT, user=request.user, request=request,
-                    municipality=Municipality.objects.filter(pk=ctx.access.municipality_id).first(),
-                    parameters={"pref": pref, "fmt": fmt, "edition_id": ctx.plan.edition_id if ctx.plan else None})
+    audit.record(
+        request=request,
+        action="export",
+        target=f"{_('自治体間の比較')} ({fmt})",
+        table="compare",
+        format=fmt,
+        as_of=ctx.today,
+    )
+    job = start_job(
+        kind_name=COMPARE_EXPORT,
+        user=request.user,
+        request=request,
+        municipality=Municipality.objects.filter(pk=ctx.access.municipality_id).first(),
+        parameters={"pref": pref, "fmt": fmt, "edition_id": ctx.plan.edition_id if ctx.plan else None},
+    )
     return redirect("jobs:detail", job.pk)
 
 
-EXPORTABLE = ("items", "departments", "pillars", "overdue", "due_soon", "kpis", "measures", "milestones",
-              "timeline", "compare")
+EXPORTABLE = (
+    "items",
+    "departments",
+    "pillars",
+    "overdue",
+    "due_soon",
+    "kpis",
+    "measures",
+    "milestones",
+    "timeline",
+    "compare",
+)
 
 
 @_guard
@@ -387,27 +523,32 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
             t = exports.group_table("pillars", _("施策の柱ごとの進捗"), data.pillars)
         else:
             grade = request.GET.get("grade", "").strip() or None
-            t = exports.kpi_table("kpis", _("指標（KPI）"), kpi_cards(plan=plan, filters=f, today=today, grade=grade,
-                                                                 as_of=as_of))
+            t = exports.kpi_table(
+                "kpis", _("指標（KPI）"), kpi_cards(plan=plan, filters=f, today=today, grade=grade, as_of=as_of)
+            )
     elif table in ("overdue", "due_soon"):
-        t = exports.milestone_table(table, _("期限超過のマイルストーン") if table == "overdue"
-                                    else _("30日以内に期限のマイルストーン"),
-                                    _with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today,
-                                                                  as_of=as_of), as_of),
-                                    late_on=today if table == "overdue" else None,
-                                    comments=table == "overdue" and not ctx.public)
+        t = exports.milestone_table(
+            table,
+            _("期限超過のマイルストーン") if table == "overdue" else _("30日以内に期限のマイルストーン"),
+            _with_slippage(milestone_list(plan=plan, filters=f, state=table, today=today, as_of=as_of), as_of),
+            late_on=today if table == "overdue" else None,
+            comments=table == "overdue" and not ctx.public,
+        )
     elif table == "milestones":
         state = request.GET.get("state", "all")
         state = state if state in MILESTONE_STATES else "all"
-        t = exports.milestone_table("milestones", _("マイルストーン"),
-                                    _with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today, as_of=as_of), as_of))
+        t = exports.milestone_table(
+            "milestones",
+            _("マイルストーン"),
+            _with_slippage(milestone_list(plan=plan, filters=f, state=state, today=today, as_of=as_of), as_of),
+        )
     elif table == "measures":
         t = exports.measure_table("measures", _("施策"), measure_rows(plan=plan, filters=f, today=today, as_of=as_of))
     else:
-        t = exports.timeline_table("timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today,
-                                                                        as_of=as_of))
+        t = exports.timeline_table(
+            "timeline", _("工程表"), plan_timeline(plan=plan, filters=f, today=today, as_of=as_of)
+        )
     return exports.export_response(t, fmt=fmt, as_of=today, request=request)
-
 
 
 def _with_slippage(milestones, as_of):

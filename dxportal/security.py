@@ -103,5 +103,9 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     from django.shortcuts import render
 
     minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
-    return render(request, "registration/lockout.html",
-                  {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}, status=429)
+    return render(
+        request,
+        "registration/lockout.html",
+        {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )

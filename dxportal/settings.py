@@ -17,7 +17,6 @@ from core.env import envbool, envint, envlist
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-
 # --- Core: debug, secret, hosts ------------------------------------------------------------------
 DEBUG = envbool("DEBUG", "True")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
@@ -267,8 +266,9 @@ for _handler in LOGGING["handlers"].values():
 
 # Optional read replica: reads go there, writes and migrations to the primary.
 if os.getenv("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(os.getenv("DATABASE_REPLICA_URL"),
-                                                 conn_max_age=envint("DB_CONN_MAX_AGE", "0"))
+    DATABASES["replica"] = dj_database_url.parse(
+        os.getenv("DATABASE_REPLICA_URL"), conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+    )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["dxportal.db_router.ReplicaRouter"]
 # --- Excel import and export of plans (importing/) -----------------------------------------------
@@ -303,7 +303,8 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dashboard": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"},
 }
 DASHBOARD_CACHE = "dashboard"
 DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "60")

@@ -22,8 +22,10 @@ urlpatterns = [
     path("work/", include("work.urls")),
     path("office/", include("office.urls")),
     # A measure's page (work/) shows its milestones, so it sits above measures/, whose URLs hold its forms.
-    path("measures/", include(([path("<int:pk>/", work_views.measure_detail, name="detail"),
-                                *measure_urls.urlpatterns], "measures"))),
+    path(
+        "measures/",
+        include(([path("<int:pk>/", work_views.measure_detail, name="detail"), *measure_urls.urlpatterns], "measures")),
+    ),
     path("milestones/", include("milestones.urls")),
     path("", include("council.urls")),  # /dashboard/changes/ and /council/…
     path("evaluations/", include("evaluations.urls")),

@@ -28,22 +28,31 @@ class EvaluationDueSection:
 
     def candidates(self, *, run_date: dt.date, department_ids: Iterable[int] | None) -> list[SectionCandidate]:
         week = run_date - dt.timedelta(days=run_date.weekday())
-        pending = MeasureEvaluation.objects.filter(round__state=EvaluationRound.State.OPEN,
-                                                   state__in=MeasureEvaluation.EDITABLE_STATES)
+        pending = MeasureEvaluation.objects.filter(
+            round__state=EvaluationRound.State.OPEN, state__in=MeasureEvaluation.EDITABLE_STATES
+        )
         if department_ids is not None:
             pending = pending.filter(measure__owner_department_id__in=list(department_ids))
-        return [SectionCandidate(object_id=pk, department_id=dept_id, due_date=week, stage=STAGE)
-                for pk, dept_id in pending.order_by().values_list("pk", "measure__owner_department_id")]
+        return [
+            SectionCandidate(object_id=pk, department_id=dept_id, due_date=week, stage=STAGE)
+            for pk, dept_id in pending.order_by().values_list("pk", "measure__owner_department_id")
+        ]
 
     def lines(self, object_ids: Iterable[int]) -> dict[int, SectionLine]:
         evaluations = MeasureEvaluation.objects.filter(pk__in=list(object_ids)).select_related("measure", "round")
-        return {e.pk: SectionLine(
-            code=e.measure.code, title=e.measure.title,
-            detail=_("%(fy)s年度の年度評価（%(state)s）") % {"fy": e.round.fiscal_year, "state": e.get_state_display()},
-            due_date=None, status=e.get_state_display(),
-            url=settings.SITE_URL + reverse("evaluations:edit", args=[e.pk]),
-            still_due=e.round.state == EvaluationRound.State.OPEN and e.state in MeasureEvaluation.EDITABLE_STATES)
-            for e in evaluations}
+        return {
+            e.pk: SectionLine(
+                code=e.measure.code,
+                title=e.measure.title,
+                detail=_("%(fy)s年度の年度評価（%(state)s）")
+                % {"fy": e.round.fiscal_year, "state": e.get_state_display()},
+                due_date=None,
+                status=e.get_state_display(),
+                url=settings.SITE_URL + reverse("evaluations:edit", args=[e.pk]),
+                still_due=e.round.state == EvaluationRound.State.OPEN and e.state in MeasureEvaluation.EDITABLE_STATES,
+            )
+            for e in evaluations
+        }
 
 
 SECTION = EvaluationDueSection()

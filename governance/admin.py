@@ -116,8 +116,9 @@ class BodyMemberAdmin(GovernanceScopedAdmin):
 
     def export_sheet(self, request):
         municipality_id = self._municipality_id(request)
-        audit.record(request=request, action="export", target="推進体制 (xlsx)", format="xlsx",
-                     municipality_id=municipality_id)
+        audit.record(
+            request=request, action="export", target="推進体制 (xlsx)", format="xlsx", municipality_id=municipality_id
+        )
         response = HttpResponse(
             body_workbook(municipality_id=municipality_id),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -281,13 +281,15 @@ def propose_past_national_deadline(ctx: ProposalContext) -> list[Proposal]:
 
 Proposer = Callable[[ProposalContext], list[Proposal]]
 
+
 # In agenda order: the open actions of earlier meetings first. Append a proposer to add a kind of exception.
 def propose_due_date_requests(ctx: ProposalContext) -> list[Proposal]:
     """Due-date change requests still waiting for the 事務局's decision on the meeting date."""
     end_of_day = dt.datetime.combine(ctx.on + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
     pending = (
-        DueDateChangeRequest.objects.filter(milestone__plan=ctx.plan, state=DueDateChangeRequest.State.PENDING,
-                                            requested_at__lt=end_of_day)
+        DueDateChangeRequest.objects.filter(
+            milestone__plan=ctx.plan, state=DueDateChangeRequest.State.PENDING, requested_at__lt=end_of_day
+        )
         .select_related("milestone__measure", "milestone__owner_department")
         .order_by("requested_at", "id")
     )
@@ -297,8 +299,12 @@ def propose_due_date_requests(ctx: ProposalContext) -> list[Proposal]:
             key=f"due_change:{r.pk}",
             title=_("期限変更の申請: %(code)s %(title)s") % {"code": r.milestone.code, "title": r.milestone.title},
             facts=_("%(dept)s: %(old)s → %(new)s（理由: %(reason)s）")
-            % {"dept": r.milestone.owner_department.name, "old": _fmt_date(r.previous_due_date),
-               "new": _fmt_date(r.requested_due_date), "reason": r.reason},
+            % {
+                "dept": r.milestone.owner_department.name,
+                "old": _fmt_date(r.previous_due_date),
+                "new": _fmt_date(r.requested_due_date),
+                "reason": r.reason,
+            },
             measure_id=r.milestone.measure_id,
             milestone_id=r.milestone_id,
         )

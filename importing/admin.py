@@ -42,14 +42,24 @@ class SafeExportMixin(ExportMixin):
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
-        audit.record(request=request, action="export", target=f"{self.opts.verbose_name} ({file_format.get_title()})",
-                     model=self.opts.label_lower, format=file_format.get_title(), rows=queryset.count())
+        audit.record(
+            request=request,
+            action="export",
+            target=f"{self.opts.verbose_name} ({file_format.get_title()})",
+            model=self.opts.label_lower,
+            format=file_format.get_title(),
+            rows=queryset.count(),
+        )
         return data
 
 
 # Each sheet of the plan workbook can also be exported on its own from its model's list.
-for model, resource in ((Department, DepartmentResource), (Measure, MeasureResource),
-                        (Indicator, IndicatorResource), (Milestone, MilestoneResource)):
+for model, resource in (
+    (Department, DepartmentResource),
+    (Measure, MeasureResource),
+    (Indicator, IndicatorResource),
+    (Milestone, MilestoneResource),
+):
     extend_registered_admin(model, SafeExportMixin, resource_classes=[resource])
 
 
@@ -64,10 +74,15 @@ class PlanExcelMixin:
     @admin.display(description=_("Excel"))
     def excel_links(self, obj: Plan) -> str:
         base = f"{self.admin_site.name}:plans_plan"
-        return format_html('<a href="{}">{}</a> / <a href="{}">{}</a> / <a href="{}">{}</a>',
-                           reverse(f"{base}_import", args=[obj.pk]), _("取込"),
-                           reverse(f"{base}_template", args=[obj.pk]), _("テンプレート"),
-                           reverse(f"{base}_export", args=[obj.pk]), _("エクスポート"))
+        return format_html(
+            '<a href="{}">{}</a> / <a href="{}">{}</a> / <a href="{}">{}</a>',
+            reverse(f"{base}_import", args=[obj.pk]),
+            _("取込"),
+            reverse(f"{base}_template", args=[obj.pk]),
+            _("テンプレート"),
+            reverse(f"{base}_export", args=[obj.pk]),
+            _("エクスポート"),
+        )
 
     def get_urls(self):
         def view(func):
@@ -75,10 +90,16 @@ class PlanExcelMixin:
 
         return [
             path("<int:plan_id>/import/", view(excel.import_upload), name="plans_plan_import"),
-            path("<int:plan_id>/import/<int:run_id>/preview/", view(excel.import_preview),
-                 name="plans_plan_import_preview"),
-            path("<int:plan_id>/import/<int:run_id>/confirm/", view(excel.import_confirm),
-                 name="plans_plan_import_confirm"),
+            path(
+                "<int:plan_id>/import/<int:run_id>/preview/",
+                view(excel.import_preview),
+                name="plans_plan_import_preview",
+            ),
+            path(
+                "<int:plan_id>/import/<int:run_id>/confirm/",
+                view(excel.import_confirm),
+                name="plans_plan_import_confirm",
+            ),
             path("<int:plan_id>/import/<int:run_id>/", view(excel.import_result), name="plans_plan_import_result"),
             path("<int:plan_id>/template.xlsx", view(excel.template_download), name="plans_plan_template"),
             path("<int:plan_id>/export.xlsx", view(excel.export_download), name="plans_plan_export"),

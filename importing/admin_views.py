@@ -36,10 +36,13 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WorkbookUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Excelブック（.xlsx）またはCSV"), error_messages={
-        "empty": gettext_lazy("ファイルが空です。"),
-        "required": gettext_lazy("取り込むファイルを選んでください。"),
-    })
+    file = forms.FileField(
+        label=gettext_lazy("Excelブック（.xlsx）またはCSV"),
+        error_messages={
+            "empty": gettext_lazy("ファイルが空です。"),
+            "required": gettext_lazy("取り込むファイルを選んでください。"),
+        },
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -100,13 +103,19 @@ def import_upload(site: AdminSite, request: HttpRequest, plan_id: int) -> HttpRe
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(max_bytes() + 1)
-        job = start_job(kind_name=import_jobs.PREVIEW, municipality=plan.municipality, user=request.user,
-                        parameters={"plan_id": plan.pk, "file_name": upload.name[:255]}, input_file=data,
-                        request=request)
+        job = start_job(
+            kind_name=import_jobs.PREVIEW,
+            municipality=plan.municipality,
+            user=request.user,
+            parameters={"plan_id": plan.pk, "file_name": upload.name[:255]},
+            input_file=data,
+            request=request,
+        )
         return _job_page(job)
     recent = ImportRun.objects.filter(plan=plan).select_related("user")[:10]
-    return TemplateResponse(request, "admin/plans/plan/import_form.html",
-                            _context(site, request, plan, form=form, recent=recent))
+    return TemplateResponse(
+        request, "admin/plans/plan/import_form.html", _context(site, request, plan, form=form, recent=recent)
+    )
 
 
 def import_preview(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
@@ -115,16 +124,23 @@ def import_preview(site: AdminSite, request: HttpRequest, plan_id: int, run_id: 
     if refused := _only(request, "GET", "HEAD"):
         return refused
     run = get_object_or_404(ImportRun, pk=run_id, plan=plan)
-    apply_job = (Job.objects.filter(kind=import_jobs.APPLY, municipality=plan.municipality,
-                                    parameters__run_id=run.pk, result__has_key="preview")
-                 .defer("input_file", "result_file").order_by("-pk").first())
+    apply_job = (
+        Job.objects.filter(
+            kind=import_jobs.APPLY, municipality=plan.municipality, parameters__run_id=run.pk, result__has_key="preview"
+        )
+        .defer("input_file", "result_file")
+        .order_by("-pk")
+        .first()
+    )
     job = apply_job or import_jobs.preview_job_of(run)
     if job is None or "preview" not in job.result:
         raise Http404
     preview = job.result["preview"]
-    return TemplateResponse(request, "admin/plans/plan/import_preview.html",
-                            _context(site, request, plan, run=run, preview=preview, sheets=preview["sheets"],
-                                     job=job))
+    return TemplateResponse(
+        request,
+        "admin/plans/plan/import_preview.html",
+        _context(site, request, plan, run=run, preview=preview, sheets=preview["sheets"], job=job),
+    )
 
 
 def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: int) -> HttpResponse:
@@ -135,15 +151,22 @@ def import_confirm(site: AdminSite, request: HttpRequest, plan_id: int, run_id: 
     run = get_object_or_404(ImportRun, pk=run_id, plan=plan)
     upload_url = reverse(f"{site.name}:plans_plan_import", args=[plan.pk])
     if run.status != ImportRun.Status.PREVIEWED:
-        messages.error(request, _("このプレビューは取り込み済みか、エラーがあるため確定できません。もう一度アップロードしてください。"))
+        messages.error(
+            request,
+            _("このプレビューは取り込み済みか、エラーがあるため確定できません。もう一度アップロードしてください。"),
+        )
         return redirect(upload_url)
     preview_job = import_jobs.preview_job_of(run)
     if preview_job is None:
         messages.error(request, _("アップロードしたファイルが見つかりません。もう一度アップロードしてください。"))
         return redirect(upload_url)
-    job = start_job(kind_name=import_jobs.APPLY, municipality=plan.municipality, user=request.user,
-                    parameters={"plan_id": plan.pk, "run_id": run.pk, "preview_job_id": preview_job.pk},
-                    request=request)
+    job = start_job(
+        kind_name=import_jobs.APPLY,
+        municipality=plan.municipality,
+        user=request.user,
+        parameters={"plan_id": plan.pk, "run_id": run.pk, "preview_job_id": preview_job.pk},
+        request=request,
+    )
     return _job_page(job)
 
 
@@ -158,14 +181,30 @@ def import_result(site: AdminSite, request: HttpRequest, plan_id: int, run_id: i
     today = timezone.localdate()
     milestone_ids = set(Milestone.history.filter(history_change_reason=reason).values_list("id", flat=True))
     measure_ids = set(Measure.history.filter(history_change_reason=reason).values_list("id", flat=True))
-    milestones = list(Milestone.objects.filter(pk__in=milestone_ids).select_related("measure")
-                      .order_by("due_date", "code")[:RESULT_LIMIT])
+    milestones = list(
+        Milestone.objects.filter(pk__in=milestone_ids)
+        .select_related("measure")
+        .order_by("due_date", "code")[:RESULT_LIMIT]
+    )
     measures = list(Measure.objects.filter(pk__in=measure_ids).order_by("sort_order", "code")[:RESULT_LIMIT])
     overdue = [m for m in milestones if m.is_overdue(today)]
-    return TemplateResponse(request, "admin/plans/plan/import_result.html", _context(
-        site, request, plan, run=run, title=_("取込の結果: %(file)s") % {"file": run.file_name},
-        measures=measures, measure_total=len(measure_ids), milestones=milestones,
-        milestone_total=len(milestone_ids), overdue=overdue, limit=RESULT_LIMIT))
+    return TemplateResponse(
+        request,
+        "admin/plans/plan/import_result.html",
+        _context(
+            site,
+            request,
+            plan,
+            run=run,
+            title=_("取込の結果: %(file)s") % {"file": run.file_name},
+            measures=measures,
+            measure_total=len(measure_ids),
+            milestones=milestones,
+            milestone_total=len(milestone_ids),
+            overdue=overdue,
+            limit=RESULT_LIMIT,
+        ),
+    )
 
 
 RESULT_LIMIT = 200
@@ -176,8 +215,14 @@ def template_download(site: AdminSite, request: HttpRequest, plan_id: int) -> Ht
     if refused := _only(request, "GET", "HEAD"):
         return refused
     # The template carries the plan's departments and codes: a download like any other, so it is audited.
-    audit.record(request=request, action="export", target=f"{plan} (Excel template)", plan=plan.code,
-                 format="xlsx", template=True)
+    audit.record(
+        request=request,
+        action="export",
+        target=f"{plan} (Excel template)",
+        plan=plan.code,
+        format="xlsx",
+        template=True,
+    )
     return _download(services.plan_template(plan=plan), f"{plan.code}-template.xlsx")
 
 
@@ -187,7 +232,14 @@ def export_download(site: AdminSite, request: HttpRequest, plan_id: int) -> Http
         return refused
     audit.record(request=request, action="export", target=f"{plan} (Excel)", plan=plan.code, format="xlsx")
     if not runs_inline():  # with a worker, a large plan's workbook is built in the background
-        return _job_page(start_job(kind_name=import_jobs.EXPORT, municipality=plan.municipality, user=request.user,
-                                   parameters={"plan_id": plan.pk}, request=request))
+        return _job_page(
+            start_job(
+                kind_name=import_jobs.EXPORT,
+                municipality=plan.municipality,
+                user=request.user,
+                parameters={"plan_id": plan.pk},
+                request=request,
+            )
+        )
     stamp = timezone.localdate().strftime("%Y%m%d")
     return _download(services.plan_export(plan=plan), f"{plan.code}-{stamp}.xlsx")

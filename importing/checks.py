@@ -493,9 +493,17 @@ def _check_milestones(work: Work, report: SheetReport) -> None:
         row.after = after
         _diff(row, before, after, MilestoneResource, report, {"status": "status", "kind": "kind"})
         if after["due_date"] < timezone.localdate() and after["status"] in OPEN_STATUSES:
-            report.warnings.append(RowError(
-                report.name, row.number, MilestoneResource.header_of("due_date"), shown(after["due_date"]),
-                _("期限がすでに過ぎています（未完了のまま登録すると期限超過になります）。期限か状況を確認してください。")))
+            report.warnings.append(
+                RowError(
+                    report.name,
+                    row.number,
+                    MilestoneResource.header_of("due_date"),
+                    shown(after["due_date"]),
+                    _(
+                        "期限がすでに過ぎています（未完了のまま登録すると期限超過になります）。期限か状況を確認してください。"
+                    ),
+                )
+            )
 
 
 def _check_indicators(work: Work, report: SheetReport) -> None:

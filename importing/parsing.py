@@ -33,8 +33,6 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-
-
 def _number_text(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -55,7 +53,9 @@ def clean_text(value: object, *, max_length: int | None = None) -> str:
         text = unneutralise(str(value).strip())
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if max_length is not None and len(text) > max_length:
-        raise CellError(_("%(max)s文字以内にしてください（%(length)s文字あります）。") % {"max": max_length, "length": len(text)})
+        raise CellError(
+            _("%(max)s文字以内にしてください（%(length)s文字あります）。") % {"max": max_length, "length": len(text)}
+        )
     return text
 
 
@@ -176,8 +176,10 @@ class ChoiceParser:
         try:
             return self._lookup[_key(text)]
         except KeyError:
-            raise CellError(_("「%(value)s」は選べません。%(choices)s のいずれかを入力してください。")
-                            % {"value": text, "choices": "、".join(self.labels.values())})
+            raise CellError(
+                _("「%(value)s」は選べません。%(choices)s のいずれかを入力してください。")
+                % {"value": text, "choices": "、".join(self.labels.values())}
+            )
 
     def label(self, stored: str) -> str:
         return self.labels.get(stored, stored)
@@ -216,19 +218,24 @@ class NationalItemLookup:
     def resolve(self, value: object) -> tuple[int, ...]:
         parts = split_list(value)
         if not parts:
-            raise CellError(_("国の取組項目を1つ以上入力してください（番号1〜%(max)s または項目名）。")
-                            % {"max": self.max_number})
+            raise CellError(
+                _("国の取組項目を1つ以上入力してください（番号1〜%(max)s または項目名）。") % {"max": self.max_number}
+            )
         numbers = set()
         for part in parts:
             item = self.by_name.get(_key(part))
             if item is None and (m := _NUMBERED_RE.match(part)):
                 item = self.by_number.get(int(m[1]))
                 if item is None:
-                    raise CellError(_("国の取組項目「%(item)s」はありません。番号は1〜%(max)sです。")
-                                    % {"item": part, "max": self.max_number})
+                    raise CellError(
+                        _("国の取組項目「%(item)s」はありません。番号は1〜%(max)sです。")
+                        % {"item": part, "max": self.max_number}
+                    )
             if item is None:
-                raise CellError(_("国の取組項目「%(item)s」が見つかりません。番号（1〜%(max)s）か項目名を入力してください。")
-                                % {"item": part, "max": self.max_number})
+                raise CellError(
+                    _("国の取組項目「%(item)s」が見つかりません。番号（1〜%(max)s）か項目名を入力してください。")
+                    % {"item": part, "max": self.max_number}
+                )
             numbers.add(item.number)
         return tuple(sorted(numbers))
 
@@ -259,5 +266,9 @@ class DepartmentLookup:
                 raise CellError(_("部署名「%(name)s」は複数あります。部署コードで指定してください。") % {"name": text})
             return code
         # 「部署」 is the sheet's name in the file, the same in every language.
-        raise CellError(_("部署「%(name)s」が見つかりません。部署コードか部署名を入力してください（「部署」シートで追加できます）。")
-                        % {"name": text})
+        raise CellError(
+            _(
+                "部署「%(name)s」が見つかりません。部署コードか部署名を入力してください（「部署」シートで追加できます）。"
+            )
+            % {"name": text}
+        )

@@ -69,8 +69,10 @@ def max_cells() -> int:
 def check_size(size: int) -> None:
     limit = max_bytes()
     if size > limit:
-        raise ImportFileError(_("ファイルが大きすぎます（%(size)s MB）。上限は %(limit)s MB です。")
-                              % {"size": f"{size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.0f}"})
+        raise ImportFileError(
+            _("ファイルが大きすぎます（%(size)s MB）。上限は %(limit)s MB です。")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.0f}"}
+        )
     if size == 0:
         raise ImportFileError(_("ファイルが空です。"))
 
@@ -100,20 +102,34 @@ def _read_file(data: bytes, file_name: str) -> list[RawSheet]:
         return [read_csv(data, file_name)]
     if data.startswith(OLE_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptionInfo" in data:
-            raise ImportFileError(_("パスワードで保護（暗号化）されたブックは読み込めません。"
-                                    "Excelでパスワードを解除して保存し直してからアップロードしてください。"))
-        raise ImportFileError(_("古い形式（.xls）のExcelファイルです。Excelで「Excel ブック (*.xlsx)」形式で"
-                                "保存し直してからアップロードしてください。"))
+            raise ImportFileError(
+                _(
+                    "パスワードで保護（暗号化）されたブックは読み込めません。"
+                    "Excelでパスワードを解除して保存し直してからアップロードしてください。"
+                )
+            )
+        raise ImportFileError(
+            _(
+                "古い形式（.xls）のExcelファイルです。Excelで「Excel ブック (*.xlsx)」形式で"
+                "保存し直してからアップロードしてください。"
+            )
+        )
     if not (lower.endswith(".xlsx") or lower.endswith(".xlsm")):
         raise ImportFileError(_("読み込めるのは Excel ブック（.xlsx）と CSV（.csv）だけです。"))
     if not data.startswith(b"PK"):
-        raise ImportFileError(_("Excel ブック（.xlsx）ではありません。拡張子だけが .xlsx になっている可能性があります。"))
+        raise ImportFileError(
+            _("Excel ブック（.xlsx）ではありません。拡張子だけが .xlsx になっている可能性があります。")
+        )
     return read_xlsx(data)
 
 
 def _damaged() -> ImportFileError:
-    return ImportFileError(_("ファイルが壊れているため読み込めません（zip 形式として不正です）。"
-                             "Excelで開けるか確かめ、保存し直してからアップロードしてください。"))
+    return ImportFileError(
+        _(
+            "ファイルが壊れているため読み込めません（zip 形式として不正です）。"
+            "Excelで開けるか確かめ、保存し直してからアップロードしてください。"
+        )
+    )
 
 
 def read_xlsx(data: bytes) -> list[RawSheet]:
@@ -138,7 +154,9 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types (KeyError, XML errors…) for damaged parts
-        raise ImportFileError(_("ブックの内容が壊れているため読み込めません。Excelで開いて保存し直してからアップロードしてください。"))
+        raise ImportFileError(
+            _("ブックの内容が壊れているため読み込めません。Excelで開いて保存し直してからアップロードしてください。")
+        )
     try:
         sheets = []
         for name in workbook.sheetnames:
@@ -169,10 +187,16 @@ def check_archive(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Non
     for info in infos:
         if info.file_size > part_limit:
             raise ImportFileError(
-                _("ブックの中身が大きすぎます（部品「%(part)s」の展開後の大きさ %(size)s MB が上限 %(limit)s MB を"
-                  "超えています）。不要な書式や行を削除して保存し直してください。")
-                % {"part": info.filename, "size": f"{info.file_size / 1024 / 1024:.0f}",
-                   "limit": f"{part_limit / 1024 / 1024:.0f}"})
+                _(
+                    "ブックの中身が大きすぎます（部品「%(part)s」の展開後の大きさ %(size)s MB が上限 %(limit)s MB を"
+                    "超えています）。不要な書式や行を削除して保存し直してください。"
+                )
+                % {
+                    "part": info.filename,
+                    "size": f"{info.file_size / 1024 / 1024:.0f}",
+                    "limit": f"{part_limit / 1024 / 1024:.0f}",
+                }
+            )
     if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
         raise ImportFileError(_("ブックの中身が大きすぎます（展開後の大きさが上限を超えています）。"))
     cell_limit = max_cells()
@@ -187,9 +211,13 @@ def check_archive(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Non
                 tail = chunk[-16:]
                 cells -= len(_CELL_TAG.findall(tail))  # counted again with the next chunk
                 if cells > cell_limit:
-                    raise ImportFileError(_("ブックのセルが多すぎます（上限 %(limit)s セル）。"
-                                            "シートを分けるか、不要な行と列を削除してから取り込んでください。")
-                                          % {"limit": f"{cell_limit:,}"})
+                    raise ImportFileError(
+                        _(
+                            "ブックのセルが多すぎます（上限 %(limit)s セル）。"
+                            "シートを分けるか、不要な行と列を削除してから取り込んでください。"
+                        )
+                        % {"limit": f"{cell_limit:,}"}
+                    )
             cells += len(_CELL_TAG.findall(tail))
 
 
@@ -211,8 +239,9 @@ def _read_worksheet(name: str, worksheet, *, has_formulas: bool = True) -> RawSh
     blank_run = 0
     count = 0
     # Cell objects (to see which cells are formulas) only when the sheet has any: plain values are faster.
-    for row_number, cells in enumerate(worksheet.iter_rows(min_row=2, max_col=width, values_only=not has_formulas),
-                                       start=2):
+    for row_number, cells in enumerate(
+        worksheet.iter_rows(min_row=2, max_col=width, values_only=not has_formulas), start=2
+    ):
         if has_formulas:
             values = [cell.value for cell in cells]
             for index, cell in enumerate(cells):
@@ -229,8 +258,10 @@ def _read_worksheet(name: str, worksheet, *, has_formulas: bool = True) -> RawSh
         blank_run = 0
         count += 1
         if count > limit:
-            raise ImportFileError(_("シート「%(sheet)s」のデータが多すぎます（上限 %(limit)s 行）。シートを分けて取り込んでください。")
-                                  % {"sheet": name, "limit": f"{limit:,}"})
+            raise ImportFileError(
+                _("シート「%(sheet)s」のデータが多すぎます（上限 %(limit)s 行）。シートを分けて取り込んでください。")
+                % {"sheet": name, "limit": f"{limit:,}"}
+            )
         if len(values) < width:
             values.extend([None] * (width - len(values)))
         sheet.rows.append((row_number, values))
@@ -261,9 +292,13 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
         raise ImportFileError(_("CSV ファイルではありません（中身が Excel などのバイナリ形式です）。"))
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ImportFileError(_("CSV の%(line)s行目に NUL 文字（ヌル文字、\\0）が含まれています。"
-                                "表計算ソフトで開いて保存し直すか、該当の文字を削除してからアップロードしてください。")
-                              % {"line": line})
+        raise ImportFileError(
+            _(
+                "CSV の%(line)s行目に NUL 文字（ヌル文字、\\0）が含まれています。"
+                "表計算ソフトで開いて保存し直すか、該当の文字を削除してからアップロードしてください。"
+            )
+            % {"line": line}
+        )
     text = decode_csv(data)
     try:
         rows = csv.reader(io.StringIO(text, newline=""))
@@ -284,7 +319,9 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
             blank_run = 0
             count += 1
             if count > max_rows():
-                raise ImportFileError(_("CSV のデータが多すぎます（上限 %(limit)s 行）。") % {"limit": f"{max_rows():,}"})
+                raise ImportFileError(
+                    _("CSV のデータが多すぎます（上限 %(limit)s 行）。") % {"limit": f"{max_rows():,}"}
+                )
             values = (values + [None] * len(headers))[: max(len(headers), 1)]
             sheet.rows.append((row_number, [v if v is None or v.strip() else None for v in values]))
     except csv.Error as exc:
@@ -328,26 +365,54 @@ def match_sheets(raw_sheets: list[RawSheet], file_name: str, preview: Preview) -
         if target is None:
             continue
         if target in matched:
-            preview.file_errors.append(RowError(raw.name, None, "", "", _("シート「%(sheet)s」が2つあります。1つにまとめてください。")
-                                                % {"sheet": target}))
+            preview.file_errors.append(
+                RowError(
+                    raw.name,
+                    None,
+                    "",
+                    "",
+                    _("シート「%(sheet)s」が2つあります。1つにまとめてください。") % {"sheet": target},
+                )
+            )
             continue
         matched[target] = raw
         preview.sheets[target].present = True
     if is_csv:
         if not matched:
-            expected = "／".join(f"{r.sheet_name}: {'、'.join(r.header_of(f) for f in r.required)}" for r in SHEET_RESOURCES)
+            expected = "／".join(
+                f"{r.sheet_name}: {'、'.join(r.header_of(f) for f in r.required)}" for r in SHEET_RESOURCES
+            )
             found = "、".join(raw_sheets[0].headers) if raw_sheets else ""
-            preview.file_errors.append(RowError(
-                "", 1, "", "", _("CSV がどのシートのものか判別できません。必須の列をそろえてください（%(expected)s）。見つかった列: %(found)s")
-                % {"expected": expected, "found": found or _("なし")}))
+            preview.file_errors.append(
+                RowError(
+                    "",
+                    1,
+                    "",
+                    "",
+                    _(
+                        "CSV がどのシートのものか判別できません。必須の列をそろえてください（%(expected)s）。見つかった列: %(found)s"
+                    )
+                    % {"expected": expected, "found": found or _("なし")},
+                )
+            )
         return matched
     missing = [name for name in REQUIRED_SHEETS if name not in matched]
     if missing:
         found = "、".join(raw.name for raw in raw_sheets) or _("なし")
         # The sheet names are the file's: the same in every language.
-        preview.file_errors.append(RowError(
-            "", None, "", "", _("シート「%(missing)s」がありません。必要なシート: 施策、マイルストーン、指標"
-                                "（部署と年度評価は任意）。見つかったシート: %(found)s") % {"missing": "」「".join(missing), "found": found}))
+        preview.file_errors.append(
+            RowError(
+                "",
+                None,
+                "",
+                "",
+                _(
+                    "シート「%(missing)s」がありません。必要なシート: 施策、マイルストーン、指標"
+                    "（部署と年度評価は任意）。見つかったシート: %(found)s"
+                )
+                % {"missing": "」「".join(missing), "found": found},
+            )
+        )
     return matched
 
 
@@ -381,8 +446,16 @@ def map_headers(resource: type[SheetResource], raw: RawSheet, report: SheetRepor
         if name is None:
             continue
         if name in seen:
-            report.errors.append(RowError(raw.name, 1, header, "", _("列「%(column)s」が2つあります（「%(first)s」と「%(second)s」）。")
-                                          % {"column": resource.header_of(name), "first": seen[name], "second": header}))
+            report.errors.append(
+                RowError(
+                    raw.name,
+                    1,
+                    header,
+                    "",
+                    _("列「%(column)s」が2つあります（「%(first)s」と「%(second)s」）。")
+                    % {"column": resource.header_of(name), "first": seen[name], "second": header},
+                )
+            )
             return None
         seen[name] = header
         mapping[index] = name
@@ -390,16 +463,25 @@ def map_headers(resource: type[SheetResource], raw: RawSheet, report: SheetRepor
     if missing:
         expected = "、".join(fld.column_name for _, fld in resource.column_fields())
         found = "、".join(h for h in raw.headers if h) or _("なし")
-        report.errors.append(RowError(
-            raw.name, 1, "、".join(missing), "",
-            _("必須の列「%(missing)s」がありません。1行目に見出しが必要です。期待する見出し: %(expected)s。見つかった見出し: %(found)s")
-            % {"missing": "」「".join(missing), "expected": expected, "found": found}))
+        report.errors.append(
+            RowError(
+                raw.name,
+                1,
+                "、".join(missing),
+                "",
+                _(
+                    "必須の列「%(missing)s」がありません。1行目に見出しが必要です。期待する見出し: %(expected)s。見つかった見出し: %(found)s"
+                )
+                % {"missing": "」「".join(missing), "expected": expected, "found": found},
+            )
+        )
         return None
     return mapping
 
 
-def clean_rows(resource: SheetResource, raw: RawSheet, header_map: dict[int, str] | None,
-               report: SheetReport) -> list[SheetRow]:
+def clean_rows(
+    resource: SheetResource, raw: RawSheet, header_map: dict[int, str] | None, report: SheetReport
+) -> list[SheetRow]:
     """Each data row's cells through the Resource's widgets; a cell that cannot be used is a RowError."""
     if header_map is None:
         return []
@@ -412,13 +494,22 @@ def clean_rows(resource: SheetResource, raw: RawSheet, header_map: dict[int, str
         for index, name in header_map.items():
             value = values[index] if index < len(values) else None
             if (number, index) in raw.formulas:
-                report.errors.append(RowError(raw.name, number, headers[name], str(value),
-                                              _("数式は使えません。値として貼り付け（「値のみ貼り付け」）してください。")))
+                report.errors.append(
+                    RowError(
+                        raw.name,
+                        number,
+                        headers[name],
+                        str(value),
+                        _("数式は使えません。値として貼り付け（「値のみ貼り付け」）してください。"),
+                    )
+                )
                 ok = False
                 continue
             widget = widgets[name]
             if name in resource.required and parsing.is_blank(value):
-                report.errors.append(RowError(raw.name, number, headers[name], "", _("必須の項目です。入力してください。")))
+                report.errors.append(
+                    RowError(raw.name, number, headers[name], "", _("必須の項目です。入力してください。"))
+                )
                 ok = False
                 continue
             try:

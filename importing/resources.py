@@ -27,25 +27,46 @@ from plans.models import Department, Pillar
 from . import parsing
 
 STATUS = parsing.ChoiceParser(
-    {s.value: str(s.label) for s in WorkStatus}, default=WorkStatus.NOT_STARTED,
-    aliases={"not started": "not_started", "in progress": "in_progress", "completed": "done", "delayed": "delayed",
-             "cancelled": "cancelled", "canceled": "cancelled", "済": "done", "完了済み": "done"})
+    {s.value: str(s.label) for s in WorkStatus},
+    default=WorkStatus.NOT_STARTED,
+    aliases={
+        "not started": "not_started",
+        "in progress": "in_progress",
+        "completed": "done",
+        "delayed": "delayed",
+        "cancelled": "cancelled",
+        "canceled": "cancelled",
+        "済": "done",
+        "完了済み": "done",
+    },
+)
 KIND = parsing.ChoiceParser(
-    {k.value: str(k.label) for k in Milestone.Kind}, default=Milestone.Kind.INTERIM,
-    aliases={"中間": "interim", "到達": "goal", "milestone": "interim"})
+    {k.value: str(k.label) for k in Milestone.Kind},
+    default=Milestone.Kind.INTERIM,
+    aliases={"中間": "interim", "到達": "goal", "milestone": "interim"},
+)
 DIRECTION = parsing.ChoiceParser(
-    {"higher": "増加", "lower": "減少"}, default=Indicator.Direction.HIGHER,
-    aliases={str(d.label): d.value for d in Indicator.Direction} | {"増": "higher", "減": "lower", "up": "higher",
-                                                                   "down": "lower"})
+    {"higher": "増加", "lower": "減少"},
+    default=Indicator.Direction.HIGHER,
+    aliases={str(d.label): d.value for d in Indicator.Direction}
+    | {"増": "higher", "減": "lower", "up": "higher", "down": "lower"},
+)
 
 CHANGE_LEVEL = parsing.ChoiceParser(
-    {c.value: str(c.label) for c in ChangeLevel}, default="",
-    aliases={"d": "digitization", "x": "transformation", "dx": "transformation", "bpr": "bpr", "改革": "bpr"})
-AUDIENCE = parsing.ChoiceParser({a.value: str(a.label) for a in Audience}, default="",
-                                aliases={"住民": "residents", "内部": "internal", "庁内": "internal"})
+    {c.value: str(c.label) for c in ChangeLevel},
+    default="",
+    aliases={"d": "digitization", "x": "transformation", "dx": "transformation", "bpr": "bpr", "改革": "bpr"},
+)
+AUDIENCE = parsing.ChoiceParser(
+    {a.value: str(a.label) for a in Audience},
+    default="",
+    aliases={"住民": "residents", "内部": "internal", "庁内": "internal"},
+)
 CHANNEL = parsing.ChoiceParser(
-    {c.value: str(c.label) for c in Channel}, default="",
-    aliases={"両方": "both", "オンライン・窓口": "both", "オンライン/窓口": "both", "対面": "counter"})
+    {c.value: str(c.label) for c in Channel},
+    default="",
+    aliases={"両方": "both", "オンライン・窓口": "both", "オンライン/窓口": "both", "対面": "counter"},
+)
 TAGS = {"gx": "GX", "wellbeing": "ウェルビーイング"}
 EVALUATION_DIRECTION = parsing.ChoiceParser({d.value: str(d.label) for d in EvaluationDirection}, default="")
 
@@ -91,8 +112,9 @@ class DecimalValueWidget(widgets.Widget):
         number = parsing.clean_decimal(value)
         if self.model_field is None:
             return number
-        return parsing.check_digits(number, max_digits=self.model_field.max_digits,
-                                    decimal_places=self.model_field.decimal_places)
+        return parsing.check_digits(
+            number, max_digits=self.model_field.max_digits, decimal_places=self.model_field.decimal_places
+        )
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -187,7 +209,9 @@ class TagsWidget(widgets.Widget):
         for part in parsing.split_list(value):
             key = lookup.get(parsing.nfkc(part).lower())
             if key is None:
-                raise parsing.CellError(f"タグ「{part}」は使えません。{'、'.join(TAGS.values())} を「、」で区切って入力してください。")
+                raise parsing.CellError(
+                    f"タグ「{part}」は使えません。{'、'.join(TAGS.values())} を「、」で区切って入力してください。"
+                )
             keys.add(key)
         return tuple(k for k in TAGS if k in keys)
 
@@ -212,8 +236,13 @@ class SheetResource(resources.ModelResource):
     # field → (explanation, example) for the template's 説明 sheet
     help: ClassVar[dict[str, tuple[str, str]]] = {}
 
-    def __init__(self, *, national_items: parsing.NationalItemLookup | None = None,
-                 departments: parsing.DepartmentLookup | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        national_items: parsing.NationalItemLookup | None = None,
+        departments: parsing.DepartmentLookup | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, NationalItemsWidget):
@@ -241,8 +270,12 @@ class DepartmentResource(SheetResource):
     name = _field("name", "部署名", NameWidget(_max_length(Department, "name")))
     parent_code = _field("parent_code", "上位部署コード", CodeWidget(32))
     email = _field("email", "メールアドレス", EmailWidget())
-    aliases = {"code": ("department code", "dept code", "code"), "name": ("department name", "department", "name"),
-               "parent_code": ("parent code", "parent"), "email": ("email", "e-mail", "mail")}
+    aliases = {
+        "code": ("department code", "dept code", "code"),
+        "name": ("department name", "department", "name"),
+        "parent_code": ("parent code", "parent"),
+        "email": ("email", "e-mail", "mail"),
+    }
     help = {
         "code": ("部署を表す英数字のコード（必須）。既にある部署はコードで照合し、名前などを更新します。", "SOM-JOHO"),
         "name": ("部署名（必須）", "情報政策課"),
@@ -277,13 +310,20 @@ class MeasureResource(SheetResource):
     audience = _field("audience", "対象", ChoiceWidget(AUDIENCE))
     tags = _field("tags", "タグ", TagsWidget())
     aliases = {
-        "code": ("measure code", "code"), "title": ("measure", "title", "name"), "summary": ("summary",),
-        "current_issues": ("issues", "current issues"), "national_items": ("national items", "items"),
-        "owner_department": ("department", "owner department", "owner"), "pillar": ("pillar",),
-        "start_fy": ("start fy", "start year", "start"), "end_fy": ("end fy", "end year", "end"),
+        "code": ("measure code", "code"),
+        "title": ("measure", "title", "name"),
+        "summary": ("summary",),
+        "current_issues": ("issues", "current issues"),
+        "national_items": ("national items", "items"),
+        "owner_department": ("department", "owner department", "owner"),
+        "pillar": ("pillar",),
+        "start_fy": ("start fy", "start year", "start"),
+        "end_fy": ("end fy", "end year", "end"),
         "budget": ("budget", "予算", "予算(千円)", "budget (thousand yen)"),
-        "change_level": ("change level", "level of change", "変革レベル"), "channel": ("channel",),
-        "audience": ("audience", "住民サービス/内部事務"), "tags": ("tags",),
+        "change_level": ("change level", "level of change", "変革レベル"),
+        "channel": ("channel",),
+        "audience": ("audience", "住民サービス/内部事務"),
+        "tags": ("tags",),
     }
     help = {
         "code": ("施策を表すコード（必須）。同じコードの施策は上書き更新されます。", "M01"),
@@ -296,7 +336,10 @@ class MeasureResource(SheetResource):
         "start_fy": ("開始年度。2025、2025年度、令和7年度、R7 のいずれか。", "令和7年度"),
         "end_fy": ("終了年度（開始年度以降）", "2027"),
         "budget": ("予算額（千円、整数）", "12000"),
-        "change_level": ("デジタル化（道具の置き換え）・業務改革・変革（サービスや仕事の姿を変える）のいずれか", "業務改革"),
+        "change_level": (
+            "デジタル化（道具の置き換え）・業務改革・変革（サービスや仕事の姿を変える）のいずれか",
+            "業務改革",
+        ),
         "channel": ("オンライン・窓口・オンラインと窓口 のいずれか", "オンラインと窓口"),
         "audience": ("住民サービス または 内部事務", "住民サービス"),
         "tags": ("GX、ウェルビーイング（該当するものを「、」で区切る）", "GX"),
@@ -304,8 +347,22 @@ class MeasureResource(SheetResource):
 
     class Meta:
         model = Measure
-        fields = ("code", "title", "summary", "current_issues", "national_items", "owner_department", "pillar",
-                  "start_fy", "end_fy", "budget", "change_level", "channel", "audience", "tags")
+        fields = (
+            "code",
+            "title",
+            "summary",
+            "current_issues",
+            "national_items",
+            "owner_department",
+            "pillar",
+            "start_fy",
+            "end_fy",
+            "budget",
+            "change_level",
+            "channel",
+            "audience",
+            "tags",
+        )
         import_id_fields = ("code",)
 
     def dehydrate_national_items(self, obj: Measure) -> str:
@@ -337,9 +394,13 @@ class MilestoneResource(SheetResource):
     status = _field("status", "状況", ChoiceWidget(STATUS))
     completed_on = _field("completed_on", "完了日", JapaneseDateWidget())
     aliases = {
-        "code": ("milestone code", "code"), "measure_code": ("measure code", "measure"),
-        "title": ("milestone", "title", "name"), "kind": ("kind", "type"), "due_date": ("due date", "due", "期日"),
-        "owner_department": ("department", "owner department", "owner"), "status": ("status", "状態"),
+        "code": ("milestone code", "code"),
+        "measure_code": ("measure code", "measure"),
+        "title": ("milestone", "title", "name"),
+        "kind": ("kind", "type"),
+        "due_date": ("due date", "due", "期日"),
+        "owner_department": ("department", "owner department", "owner"),
+        "status": ("status", "状態"),
         "completed_on": ("completed on", "completed", "done on", "完了年月日"),
     }
     help = {
@@ -380,11 +441,17 @@ class IndicatorResource(SheetResource):
     actual_value = _field("actual_value", "実績値", DecimalValueWidget(IndicatorValue._meta.get_field("value")))
     actual_date = _field("actual_date", "実績日", JapaneseDateWidget())
     aliases = {
-        "code": ("indicator code", "kpi code", "code"), "measure_code": ("measure code", "measure"),
-        "name": ("indicator", "kpi", "name"), "unit": ("unit",), "direction": ("direction",),
-        "baseline_value": ("baseline", "baseline value"), "baseline_date": ("baseline date",),
-        "target_value": ("target", "target value"), "target_fy": ("target fy", "target year"),
-        "actual_value": ("actual", "actual value"), "actual_date": ("actual date", "as of"),
+        "code": ("indicator code", "kpi code", "code"),
+        "measure_code": ("measure code", "measure"),
+        "name": ("indicator", "kpi", "name"),
+        "unit": ("unit",),
+        "direction": ("direction",),
+        "baseline_value": ("baseline", "baseline value"),
+        "baseline_date": ("baseline date",),
+        "target_value": ("target", "target value"),
+        "target_fy": ("target fy", "target year"),
+        "actual_value": ("actual", "actual value"),
+        "actual_date": ("actual date", "as of"),
     }
     help = {
         "code": ("指標（KPI）のコード（必須、計画内で一意）", "K01"),
@@ -402,8 +469,19 @@ class IndicatorResource(SheetResource):
 
     class Meta:
         model = Indicator
-        fields = ("code", "measure_code", "name", "unit", "direction", "baseline_value", "baseline_date",
-                  "target_value", "target_fy", "actual_value", "actual_date")
+        fields = (
+            "code",
+            "measure_code",
+            "name",
+            "unit",
+            "direction",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_fy",
+            "actual_value",
+            "actual_date",
+        )
         import_id_fields = ("code",)
 
     def dehydrate_measure_code(self, obj: Indicator) -> str:
@@ -440,11 +518,16 @@ class EvaluationResource(SheetResource):
     hours_saved = _field("hours_saved_per_year", "削減された業務時間（時間/年）", DecimalValueWidget())
     evidence_links = _field("evidence_links", "根拠資料のリンク", TextWidget(4000))
     aliases = {
-        "fiscal_year": ("fiscal year", "fy", "評価年度", "評価対象年度"), "measure_code": ("measure code", "measure"),
-        "achievements": ("achievements", "取組内容"), "self_grade": ("self assessment", "grade", "評価"),
-        "outcomes": ("outcomes",), "issues": ("issues",), "future_direction": ("direction", "方向性"),
+        "fiscal_year": ("fiscal year", "fy", "評価年度", "評価対象年度"),
+        "measure_code": ("measure code", "measure"),
+        "achievements": ("achievements", "取組内容"),
+        "self_grade": ("self assessment", "grade", "評価"),
+        "outcomes": ("outcomes",),
+        "issues": ("issues",),
+        "future_direction": ("direction", "方向性"),
         "settled_cost": ("settled cost", "決算", "事業費", "事業費（決算）", "決算額（千円）"),
-        "hours_saved": ("hours saved", "削減時間"), "evidence_links": ("evidence", "根拠資料"),
+        "hours_saved": ("hours saved", "削減時間"),
+        "evidence_links": ("evidence", "根拠資料"),
     }
     help = {
         "fiscal_year": ("評価する年度（必須）。年度評価はポータルで開始しておきます。", "令和7年度"),
@@ -461,8 +544,18 @@ class EvaluationResource(SheetResource):
 
     class Meta:
         model = MeasureEvaluation
-        fields = ("fiscal_year", "measure_code", "achievements", "self_grade", "outcomes", "issues", "future_direction",
-                  "settled_cost", "hours_saved", "evidence_links")
+        fields = (
+            "fiscal_year",
+            "measure_code",
+            "achievements",
+            "self_grade",
+            "outcomes",
+            "issues",
+            "future_direction",
+            "settled_cost",
+            "hours_saved",
+            "evidence_links",
+        )
 
     def dehydrate_fiscal_year(self, obj: MeasureEvaluation) -> int:
         return obj.round.fiscal_year
@@ -471,6 +564,11 @@ class EvaluationResource(SheetResource):
         return obj.measure.code
 
 
-SHEET_RESOURCES: tuple[type[SheetResource], ...] = (DepartmentResource, MeasureResource, MilestoneResource,
-                                                   IndicatorResource, EvaluationResource)
+SHEET_RESOURCES: tuple[type[SheetResource], ...] = (
+    DepartmentResource,
+    MeasureResource,
+    MilestoneResource,
+    IndicatorResource,
+    EvaluationResource,
+)
 REQUIRED_SHEETS = ("施策", "マイルストーン", "指標")

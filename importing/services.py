@@ -47,7 +47,8 @@ def _record_failure(run: ImportRun, preview: Preview) -> None:
     so the record never says エラー for an import the audit log (written with it) says was applied."""
     try:
         ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
-            status=ImportRun.Status.FAILED, counts=preview.counts, errors=[e.as_dict() for e in preview.errors[:200]])
+            status=ImportRun.Status.FAILED, counts=preview.counts, errors=[e.as_dict() for e in preview.errors[:200]]
+        )
     except DatabaseError:  # still locked by the confirm that is applying it: it records the outcome
         pass
     run.refresh_from_db(fields=["status", "counts", "errors"])
@@ -61,15 +62,21 @@ def _rows(preview: Preview) -> int:
     return sum(s.new + s.changed + s.unchanged + s.error_rows for s in preview.sheets.values())
 
 
-def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User | None,
-                        progress: Callable[..., None] = _no_progress) -> tuple[ImportRun, Preview]:
+def plan_import_preview(
+    *, plan: Plan, data: bytes, file_name: str, user: User | None, progress: Callable[..., None] = _no_progress
+) -> tuple[ImportRun, Preview]:
     """Validate the file and compare it with the plan. Writes nothing but the ImportRun record.
 
     `progress(stage=..., done=..., total=...)` hears how far it got (a background job's progress page).
     """
     progress(stage="read", done=0, total=0)
-    run = ImportRun.objects.create(plan=plan, user=user, file_name=file_name[:255],
-                                   file_sha256=hashlib.sha256(data).hexdigest(), status=ImportRun.Status.PREVIEWED)
+    run = ImportRun.objects.create(
+        plan=plan,
+        user=user,
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        status=ImportRun.Status.PREVIEWED,
+    )
     preview = build_preview(plan=plan, data=data, file_name=file_name)
     rows = _rows(preview)
     progress(stage="validate", done=rows, total=rows)
@@ -77,8 +84,9 @@ def plan_import_preview(*, plan: Plan, data: bytes, file_name: str, user: User |
     return run, preview
 
 
-def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request=None,
-                      progress: Callable[..., None] = _no_progress) -> Preview:
+def plan_import_apply(
+    *, run: ImportRun, data: bytes, user: User | None, request=None, progress: Callable[..., None] = _no_progress
+) -> Preview:
     """Validate again against the current database and write all of it in one transaction, or nothing.
 
     Raises ImportBlocked when the file (or the database, changed since the preview) has errors.
@@ -98,26 +106,50 @@ def plan_import_apply(*, run: ImportRun, data: bytes, user: User | None, request
             locked = ImportRun.objects.select_for_update().get(pk=run.pk)
             if locked.status != ImportRun.Status.PREVIEWED:
                 preview.file_errors.append(
-                    RowError("", None, "", "", _("このプレビューは既に取り込み済みか、確定できない状態です。")))
+                    RowError("", None, "", "", _("このプレビューは既に取り込み済みか、確定できない状態です。"))
+                )
                 raise ImportBlocked(preview)
             apply_preview(preview=preview, user=user, reason=import_change_reason(run))
             _record(run, preview, ImportRun.Status.APPLIED)
             # In the same transaction: the audit row exists exactly when the import was written.
-            audit.record(request=request, user=user, action="import", target=f"{run.plan} ← {run.file_name}",
-                         import_run=run.pk, plan=run.plan.code, counts=preview.counts)
+            audit.record(
+                request=request,
+                user=user,
+                action="import",
+                target=f"{run.plan} ← {run.file_name}",
+                import_run=run.pk,
+                plan=run.plan.code,
+                counts=preview.counts,
+            )
     except DatabaseError as exc:
         # A concurrent change (e.g. a code taken meanwhile): nothing was written.
-        preview.file_errors.append(RowError("", None, "", "", _(
-            "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。")
-            % {"error": exc.__class__.__name__}))
+        preview.file_errors.append(
+            RowError(
+                "",
+                None,
+                "",
+                "",
+                _(
+                    "データベースへの書き込みに失敗したため、何も取り込んでいません（%(error)s）。もう一度プレビューからやり直してください。"
+                )
+                % {"error": exc.__class__.__name__},
+            )
+        )
         _record_failure(run, preview)
         raise ImportBlocked(preview)
     progress(stage="apply", done=rows, total=rows)
     return preview
 
 
-def plan_import(*, plan: Plan, data: bytes, file_name: str, user: User | None,
-                dry_run: bool = False, progress: Callable[..., None] = _no_progress) -> tuple[ImportRun, Preview]:
+def plan_import(
+    *,
+    plan: Plan,
+    data: bytes,
+    file_name: str,
+    user: User | None,
+    dry_run: bool = False,
+    progress: Callable[..., None] = _no_progress,
+) -> tuple[ImportRun, Preview]:
     """Preview and, unless dry_run, apply: the command line's one-shot import."""
     run, preview = plan_import_preview(plan=plan, data=data, file_name=file_name, user=user, progress=progress)
     if preview.has_errors:

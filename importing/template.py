@@ -48,16 +48,22 @@ DATA_ROWS = 2000  # how far down the drop-downs reach in an empty template
 
 def _querysets(plan: Plan) -> dict[str, object]:
     return {
-        "部署": Department.objects.filter(municipality_id=plan.municipality_id).select_related("parent")
+        "部署": Department.objects.filter(municipality_id=plan.municipality_id)
+        .select_related("parent")
         .order_by("sort_order", "code"),
-        "施策": Measure.objects.filter(plan=plan).select_related("owner_department", "pillar")
-        .prefetch_related("national_items").order_by("sort_order", "code"),
-        "マイルストーン": Milestone.objects.filter(plan=plan).select_related("measure", "owner_department")
+        "施策": Measure.objects.filter(plan=plan)
+        .select_related("owner_department", "pillar")
+        .prefetch_related("national_items")
+        .order_by("sort_order", "code"),
+        "マイルストーン": Milestone.objects.filter(plan=plan)
+        .select_related("measure", "owner_department")
         .order_by("sort_order", "due_date", "code"),
-        "指標": Indicator.objects.filter(plan=plan).select_related("measure")
+        "指標": Indicator.objects.filter(plan=plan)
+        .select_related("measure")
         .prefetch_related(Prefetch("values", queryset=IndicatorValue.objects.filter(is_current=True)))
         .order_by("sort_order", "code"),
-        "年度評価": MeasureEvaluation.objects.filter(round__plan=plan).select_related("round", "measure")
+        "年度評価": MeasureEvaluation.objects.filter(round__plan=plan)
+        .select_related("round", "measure")
         .order_by("round__fiscal_year", "measure__sort_order", "measure__code"),
     }
 
@@ -148,8 +154,9 @@ def _write_sheet(sheet, resource_class: type[SheetResource], rows: list[list], c
         if name in _DROPDOWNS:
             # National items accept several values, so the drop-down helps without forbidding typing.
             strict = name != "national_items"
-            validation = DataValidation(type="list", formula1=choices[_DROPDOWNS[name]], allow_blank=True,
-                                        showErrorMessage=strict)
+            validation = DataValidation(
+                type="list", formula1=choices[_DROPDOWNS[name]], allow_blank=True, showErrorMessage=strict
+            )
             if strict:
                 validation.error = "一覧から選んでください。"
                 validation.errorTitle = "入力できない値です"
@@ -166,10 +173,14 @@ def _explanation_sheet(sheet, plan: Plan, items) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     lines = [
         [f"{plan.municipality.name} {plan.title}（計画コード: {plan.code}）の取込用ブック"],
-        ["このブックを編集して、管理画面の「Excelから取込」でアップロードします。取込前にプレビューで確認でき、"
-         "確定するまで何も書き込まれません。コードが同じ行は更新、新しいコードは追加、ブックに無い行はそのまま残ります。"],
-        ["日付: 2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 など。年度: 2025、2025年度、令和7年度、R7。"
-         "全角の数字・英字も使えます。セルに数式は使えません（値を貼り付けてください）。"],
+        [
+            "このブックを編集して、管理画面の「Excelから取込」でアップロードします。取込前にプレビューで確認でき、"
+            "確定するまで何も書き込まれません。コードが同じ行は更新、新しいコードは追加、ブックに無い行はそのまま残ります。"
+        ],
+        [
+            "日付: 2025/4/1、2025年4月1日、令和7年4月1日、R7.4.1 など。年度: 2025、2025年度、令和7年度、R7。"
+            "全角の数字・英字も使えます。セルに数式は使えません（値を貼り付けてください）。"
+        ],
         [],
         ["シート", "列", "必須", "説明", "例"],
     ]
@@ -182,8 +193,15 @@ def _explanation_sheet(sheet, plan: Plan, items) -> None:
     for resource_class in SHEET_RESOURCES:
         for name, fld in resource_class.column_fields():
             text, example = resource_class.help.get(name, ("", ""))
-            sheet.append([resource_class.sheet_name, fld.column_name, "○" if name in resource_class.required else "",
-                          neutralise(text), neutralise(example)])
+            sheet.append(
+                [
+                    resource_class.sheet_name,
+                    fld.column_name,
+                    "○" if name in resource_class.required else "",
+                    neutralise(text),
+                    neutralise(example),
+                ]
+            )
             sheet.cell(row=sheet.max_row, column=4).alignment = wrap
     sheet.append([])
     sheet.append(["国の取組項目（番号と名前）"])
@@ -192,5 +210,9 @@ def _explanation_sheet(sheet, plan: Plan, items) -> None:
         sheet.append([item.number, neutralise(item.name), "", neutralise(item.group)])
     sheet.append([])
     sheet.append(["部署シートは任意です。無い部署を施策や工程で使うときに追加してください。"])
-    sheet.append(["年度評価シートは任意です。年度評価はポータルで開始しておきます。本部承認後の年度や提出済みの評価は変更できません"
-                  "（同じ内容のままなら取り込めます）。"])
+    sheet.append(
+        [
+            "年度評価シートは任意です。年度評価はポータルで開始しておきます。本部承認後の年度や提出済みの評価は変更できません"
+            "（同じ内容のままなら取り込めます）。"
+        ]
+    )

@@ -17,9 +17,17 @@ class IndicatorInline(MunicipalityScopedInline):
 class MeasureAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "plan", "owner_department", "pillar", "start_fy", "end_fy")
-    list_filter = (("plan", admin.RelatedOnlyFieldListFilter), "national_items", ("owner_department", admin.RelatedOnlyFieldListFilter),
-                   ("pillar", admin.RelatedOnlyFieldListFilter), "change_level", "channel", "audience", "is_gx",
-                   "is_wellbeing")
+    list_filter = (
+        ("plan", admin.RelatedOnlyFieldListFilter),
+        "national_items",
+        ("owner_department", admin.RelatedOnlyFieldListFilter),
+        ("pillar", admin.RelatedOnlyFieldListFilter),
+        "change_level",
+        "channel",
+        "audience",
+        "is_gx",
+        "is_wellbeing",
+    )
     search_fields = ("code", "title", "summary")
     list_select_related = ("plan", "owner_department", "pillar")
     filter_horizontal = ("national_items",)

@@ -38,7 +38,7 @@ def sql_in(statuses: tuple[str, ...]) -> str:
 
 
 def completion_date_error(status: str, completed_on) -> str | None:
-    """"完了 needs a 完了日, and only 完了 has one": the message when a status and a 完了日 disagree."""
+    """ "完了 needs a 完了日, and only 完了 has one": the message when a status and a 完了日 disagree."""
     if status == WorkStatus.DONE and not completed_on:
         return str(_("完了にするときは完了日を入力してください。"))
     if status != WorkStatus.DONE and completed_on:
@@ -73,10 +73,12 @@ class Measure(SingleLineNames, models.Model):
     summary = models.TextField(_("概要"), blank=True)
     current_issues = models.TextField(_("現状・課題"), blank=True)
     national_items = models.ManyToManyField(NationalItem, related_name="measures", verbose_name=_("国の取組項目"))
-    owner_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="measures",
-                                         verbose_name=_("担当部署"))
-    pillar = models.ForeignKey(Pillar, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures",
-                               verbose_name=_("施策の柱"))
+    owner_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="measures", verbose_name=_("担当部署")
+    )
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures", verbose_name=_("施策の柱")
+    )
     start_fy = models.PositiveSmallIntegerField(_("開始年度"), null=True, blank=True)
     end_fy = models.PositiveSmallIntegerField(_("終了年度"), null=True, blank=True)
     budget_thousand_yen = models.BigIntegerField(_("予算（千円）"), null=True, blank=True)
@@ -127,8 +129,11 @@ class Measure(SingleLineNames, models.Model):
     def clean(self) -> None:
         if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
             raise ValidationError({"end_fy": _("終了年度は開始年度以降にしてください。")})
-        if self.owner_department_id and self.plan_id and \
-                self.owner_department.municipality_id != self.plan.municipality_id:
+        if (
+            self.owner_department_id
+            and self.plan_id
+            and self.owner_department.municipality_id != self.plan.municipality_id
+        ):
             raise ValidationError({"owner_department": _("担当部署は計画と同じ自治体の部署を選んでください。")})
 
 
@@ -144,15 +149,17 @@ class Indicator(DecimalsThatFit, SingleLineNames, models.Model):
         CUMULATIVE = "cumulative", _("累計")
         ANNUAL = "annual", _("単年度")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("計画"),
-                             editable=False)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("計画"), editable=False
+    )
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("施策"))
     code = models.CharField(_("指標コード"), max_length=32)
     name = models.CharField(_("指標名"), max_length=200)
     unit = models.CharField(_("単位"), max_length=32, blank=True)
     direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
-    accumulation = models.CharField(_("集計"), max_length=12, choices=Accumulation.choices,
-                                    default=Accumulation.CUMULATIVE)
+    accumulation = models.CharField(
+        _("集計"), max_length=12, choices=Accumulation.choices, default=Accumulation.CUMULATIVE
+    )
     baseline_value = models.DecimalField(_("基準値"), max_digits=18, decimal_places=4, null=True, blank=True)
     baseline_date = models.DateField(_("基準日"), null=True, blank=True)
     target_value = models.DecimalField(_("目標値"), max_digits=18, decimal_places=4, null=True, blank=True)
@@ -187,17 +194,28 @@ class IndicatorValue(DecimalsThatFit, models.Model):
     """An actual value of a KPI at a date. A correction is a new row that `corrects` the old one, which
     stays (is_current=False): values are never overwritten."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values",
-                                  verbose_name=_("指標"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("指標"))
     value = models.DecimalField(_("実績値"), max_digits=18, decimal_places=4)
     as_of = models.DateField(_("実績日"))
     source = models.CharField(_("出典"), max_length=200, blank=True)
     note = models.CharField(_("備考"), max_length=500, blank=True)
     is_current = models.BooleanField(_("最新"), default=True)
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="corrected_by", verbose_name=_("訂正前の値"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("記録者"))
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("訂正前の値"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
     recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -206,8 +224,9 @@ class IndicatorValue(DecimalsThatFit, models.Model):
         verbose_name_plural = _("指標の実績値")
         ordering = ["indicator", "as_of", "recorded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "as_of"], condition=Q(is_current=True),
-                                    name="one_current_value_per_indicator_date"),
+            models.UniqueConstraint(
+                fields=["indicator", "as_of"], condition=Q(is_current=True), name="one_current_value_per_indicator_date"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -225,18 +244,32 @@ class IndicatorValue(DecimalsThatFit, models.Model):
 class ProgressUpdate(models.Model):
     """Append-only: a report of a measure's status and % done. Never edited, never deleted."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress_updates",
-                                verbose_name=_("施策"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+", verbose_name=_("報告者"))
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="progress_updates", verbose_name=_("施策")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("報告者"),
+    )
     created_at = models.DateTimeField(_("報告日時"), auto_now_add=True, db_index=True)
     status = models.CharField(_("状況"), max_length=16, choices=WorkStatus.choices)
-    percent_done = models.PositiveSmallIntegerField(_("進捗率（%）"), null=True, blank=True,
-                                                    validators=[MinValueValidator(0), MaxValueValidator(100)])
+    percent_done = models.PositiveSmallIntegerField(
+        _("進捗率（%）"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     comment = models.TextField(_("コメント"), blank=True)
     is_internal = models.BooleanField(_("庁内限り"), default=False, help_text=_("公開ダッシュボードには表示しません"))
-    import_run = models.ForeignKey("plans.ImportRun", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("インポート"))
+    import_run = models.ForeignKey(
+        "plans.ImportRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("インポート"),
+    )
 
     class Meta:
         verbose_name = _("進捗報告")
@@ -244,8 +277,9 @@ class ProgressUpdate(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["measure", "-created_at"], name="progress_measure_latest_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(percent_done__isnull=True) | Q(percent_done__lte=100),
-                                   name="progress_percent_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(percent_done__isnull=True) | Q(percent_done__lte=100), name="progress_percent_at_most_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,8 +310,9 @@ class MeasureRollup(models.Model):
     `manage.py refresh_progress_rollup --check` proves it equals the live computation."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("施策"))
-    item = models.ForeignKey(NationalItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                             verbose_name=_("国の取組事項"))
+    item = models.ForeignKey(
+        NationalItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("国の取組事項")
+    )
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", verbose_name=_("計画"))
     ms_total = models.PositiveIntegerField(_("マイルストーン数（中止を除く）"), default=0)
     ms_done = models.PositiveIntegerField(_("完了したマイルストーン数"), default=0)

@@ -93,8 +93,9 @@ def overdue_q(today: dt.date, prefix: str = "") -> Q:
 def due_soon_q(today: dt.date, prefix: str = "") -> Q:
     """Open milestones due today or within DUE_SOON_DAYS."""
     p = f"{prefix}{'__' if prefix else ''}"
-    return open_q(prefix) & Q(**{f"{p}due_date__gte": today,
-                                 f"{p}due_date__lte": today + dt.timedelta(days=DUE_SOON_DAYS)})
+    return open_q(prefix) & Q(
+        **{f"{p}due_date__gte": today, f"{p}due_date__lte": today + dt.timedelta(days=DUE_SOON_DAYS)}
+    )
 
 
 def milestone_urgency(status: str, due_date: dt.date, today: dt.date) -> str:
@@ -108,8 +109,9 @@ def milestone_urgency(status: str, due_date: dt.date, today: dt.date) -> str:
     return "later"
 
 
-def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "milestones",
-                              due_between: tuple[dt.date, dt.date] | None = None) -> QuerySet:
+def annotate_measure_progress(
+    qs: QuerySet, *, today: dt.date, prefix: str = "milestones", due_between: tuple[dt.date, dt.date] | None = None
+) -> QuerySet:
     """Add the counts every progress number is made of, in the same query:
     ms_total (non-cancelled), ms_done, ms_started (in progress or done), ms_overdue, ms_due_soon (open, due
     within 30 days), ms_due_soon_idle (not started, due within 30 days), latest_percent, latest_status and
@@ -118,25 +120,32 @@ def annotate_measure_progress(qs: QuerySet, *, today: dt.date, prefix: str = "mi
     p = prefix
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
-    span = Q(**{f"{p}__due_date__gte": due_between[0], f"{p}__due_date__lte": due_between[1]}) \
-        if due_between else Q()
+    span = Q(**{f"{p}__due_date__gte": due_between[0], f"{p}__due_date__lte": due_between[1]}) if due_between else Q()
     return qs.annotate(
         ms_total=Count(p, filter=~Q(**{f"{p}__status": WorkStatus.CANCELLED}) & span),
         ms_done=Count(p, filter=Q(**{f"{p}__status": WorkStatus.DONE}) & span),
         ms_started=Count(p, filter=Q(**{f"{p}__status__in": STARTED_STATUSES}) & span),
         ms_overdue=Count(p, filter=overdue_q(today, p) & span),
         ms_due_soon=Count(p, filter=due_soon_q(today, p) & span),
-        ms_due_soon_idle=Count(p, filter=Q(**{f"{p}__status": WorkStatus.NOT_STARTED, f"{p}__due_date__gte": today,
-                                              f"{p}__due_date__lte": soon}) & span),
+        ms_due_soon_idle=Count(
+            p,
+            filter=Q(
+                **{f"{p}__status": WorkStatus.NOT_STARTED, f"{p}__due_date__gte": today, f"{p}__due_date__lte": soon}
+            )
+            & span,
+        ),
         latest_percent=Subquery(latest.values("percent_done")[:1], output_field=IntegerField()),
         latest_status=Subquery(latest.values("status")[:1]),
         latest_reported_at=Subquery(latest.values("created_at")[:1]),
         # A plain COUNT(*) subquery (always one row, 0 when none): wrapped in Coalesce it landed in the
         # GROUP BY and ran once per joined milestone row (180 ms at city scale instead of 2 ms).
         n_updates=Subquery(
-            ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by()
-            .annotate(c=Func(Value(1), function="COUNT", output_field=IntegerField())).values("c")[:1],
-            output_field=IntegerField()),
+            ProgressUpdate.objects.filter(measure=OuterRef("pk"))
+            .order_by()
+            .annotate(c=Func(Value(1), function="COUNT", output_field=IntegerField()))
+            .values("c")[:1],
+            output_field=IntegerField(),
+        ),
     )
 
 
@@ -163,8 +172,17 @@ def group_ratio(parts: Iterable[tuple[float, int]]) -> float | None:
     return num / den if den else None
 
 
-def measure_health(*, total: int, done: int, started: int, overdue: int, due_soon_idle: int,
-                   latest_percent: int | None, latest_status: str | None, kpi_behind: bool = False) -> str:
+def measure_health(
+    *,
+    total: int,
+    done: int,
+    started: int,
+    overdue: int,
+    due_soon_idle: int,
+    latest_percent: int | None,
+    latest_status: str | None,
+    kpi_behind: bool = False,
+) -> str:
     if total and done == total:
         return Health.DONE
     if not total and (latest_status == WorkStatus.DONE or latest_percent == 100):
@@ -180,10 +198,16 @@ def measure_health(*, total: int, done: int, started: int, overdue: int, due_soo
 
 def health_of_annotated(measure, *, kpi_behind: bool = False) -> str:
     """measure_health for a measure annotated by annotate_measure_progress."""
-    return measure_health(total=measure.ms_total, done=measure.ms_done, started=measure.ms_started,
-                          overdue=measure.ms_overdue, due_soon_idle=measure.ms_due_soon_idle,
-                          latest_percent=measure.latest_percent, latest_status=measure.latest_status,
-                          kpi_behind=kpi_behind)
+    return measure_health(
+        total=measure.ms_total,
+        done=measure.ms_done,
+        started=measure.ms_started,
+        overdue=measure.ms_overdue,
+        due_soon_idle=measure.ms_due_soon_idle,
+        latest_percent=measure.latest_percent,
+        latest_status=measure.latest_status,
+        kpi_behind=kpi_behind,
+    )
 
 
 def ratio_of_annotated(measure) -> float:
@@ -194,16 +218,22 @@ def ratio_of_annotated(measure) -> float:
 
 DISCREPANCY_PERCENT_POINTS = 20
 DISCREPANCY_LABEL = _("自己評価と工程に差異")
-PROGRESS_RULE = _("進捗率はマイルストーンで決まります（完了したマイルストーン ÷ 中止を除くマイルストーン）。"
-                  "マイルストーンがない施策だけ、最新の進捗報告の進捗率を使います。")
+PROGRESS_RULE = _(
+    "進捗率はマイルストーンで決まります（完了したマイルストーン ÷ 中止を除くマイルストーン）。"
+    "マイルストーンがない施策だけ、最新の進捗報告の進捗率を使います。"
+)
 
 
 def discrepancy_rule() -> str:
     """The rule of self_assessment_discrepancy() in words, for the pages that show the flag."""
-    return str(_("担当部署の自己評価（最新の進捗報告）が「進行中」「完了」なのに期限超過のマイルストーンがあるとき、"
-                 "または報告の進捗率とマイルストーンによる進捗率の差が%(points)dポイントを超えるとき、"
-                 "「自己評価と工程に差異」と表示します。") % {"points": DISCREPANCY_PERCENT_POINTS})
-
+    return str(
+        _(
+            "担当部署の自己評価（最新の進捗報告）が「進行中」「完了」なのに期限超過のマイルストーンがあるとき、"
+            "または報告の進捗率とマイルストーンによる進捗率の差が%(points)dポイントを超えるとき、"
+            "「自己評価と工程に差異」と表示します。"
+        )
+        % {"points": DISCREPANCY_PERCENT_POINTS}
+    )
 
 
 @dataclass(frozen=True)
@@ -227,8 +257,9 @@ class Discrepancy:
 NO_DISCREPANCY = Discrepancy(reasons=())
 
 
-def self_assessment_discrepancy(*, total: int, done: int, overdue: int, latest_status: str | None,
-                                latest_percent: int | None) -> Discrepancy:
+def self_assessment_discrepancy(
+    *, total: int, done: int, overdue: int, latest_status: str | None, latest_percent: int | None
+) -> Discrepancy:
     """The one rule for 「自己評価と工程に差異」. Only measures with milestones and a report can disagree:
     (1) the report says 進行中 or 完了 while a milestone is overdue, or (2) the reported % is more than
     DISCREPANCY_PERCENT_POINTS away from the milestone % (completed ÷ non-cancelled milestones)."""
@@ -236,21 +267,33 @@ def self_assessment_discrepancy(*, total: int, done: int, overdue: int, latest_s
         return NO_DISCREPANCY
     reasons = []
     if overdue and latest_status in (WorkStatus.IN_PROGRESS, WorkStatus.DONE):
-        reasons.append(str(_("報告は「%(status)s」だが期限超過のマイルストーンが%(n)d件")
-                           % {"status": WorkStatus(latest_status).label, "n": overdue}))
+        reasons.append(
+            str(
+                _("報告は「%(status)s」だが期限超過のマイルストーンが%(n)d件")
+                % {"status": WorkStatus(latest_status).label, "n": overdue}
+            )
+        )
     if latest_percent is not None:
         milestone_percent = round(done / total * 100)
         if abs(latest_percent - milestone_percent) > DISCREPANCY_PERCENT_POINTS:
-            reasons.append(str(_("報告の進捗率%(reported)d%%と工程の%(schedule)d%%の差が%(limit)dポイント超")
-                               % {"reported": latest_percent, "schedule": milestone_percent,
-                                  "limit": DISCREPANCY_PERCENT_POINTS}))
+            reasons.append(
+                str(
+                    _("報告の進捗率%(reported)d%%と工程の%(schedule)d%%の差が%(limit)dポイント超")
+                    % {"reported": latest_percent, "schedule": milestone_percent, "limit": DISCREPANCY_PERCENT_POINTS}
+                )
+            )
     return Discrepancy(reasons=tuple(reasons))
 
 
 def discrepancy_of_annotated(measure) -> Discrepancy:
     """self_assessment_discrepancy for a measure annotated by annotate_measure_progress."""
-    return self_assessment_discrepancy(total=measure.ms_total, done=measure.ms_done, overdue=measure.ms_overdue,
-                                       latest_status=measure.latest_status, latest_percent=measure.latest_percent)
+    return self_assessment_discrepancy(
+        total=measure.ms_total,
+        done=measure.ms_done,
+        overdue=measure.ms_overdue,
+        latest_status=measure.latest_status,
+        latest_percent=measure.latest_percent,
+    )
 
 
 def status_label(status: str | None) -> str:
@@ -293,8 +336,9 @@ def kpi_achievement(*, baseline: Decimal | None, target: Decimal | None, actual:
     return float((actual - baseline) / (target - baseline))
 
 
-def kpi_grade(*, baseline: Decimal | None, target: Decimal | None, actual: Decimal | None,
-              direction: str) -> str | None:
+def kpi_grade(
+    *, baseline: Decimal | None, target: Decimal | None, actual: Decimal | None, direction: str
+) -> str | None:
     if target is not None and actual is not None:
         reached = actual >= target if direction == "higher" else actual <= target
         if reached:
@@ -321,12 +365,20 @@ def kpi_expected_share(*, baseline_date: dt.date | None, target_fy: int | None, 
     return max(0.0, min(1.0, (on - baseline_date).days / span))
 
 
-def assess_kpi(*, baseline: Decimal | None, baseline_date: dt.date | None, target: Decimal | None,
-               target_fy: int | None, direction: str, actual: Decimal | None, actual_date: dt.date | None
-               ) -> KpiAssessment:
+def assess_kpi(
+    *,
+    baseline: Decimal | None,
+    baseline_date: dt.date | None,
+    target: Decimal | None,
+    target_fy: int | None,
+    direction: str,
+    actual: Decimal | None,
+    actual_date: dt.date | None,
+) -> KpiAssessment:
     achievement = kpi_achievement(baseline=baseline, target=target, actual=actual)
     grade = kpi_grade(baseline=baseline, target=target, actual=actual, direction=direction)
-    expected = kpi_expected_share(baseline_date=baseline_date, target_fy=target_fy, on=actual_date) \
-        if actual_date else None
+    expected = (
+        kpi_expected_share(baseline_date=baseline_date, target_fy=target_fy, on=actual_date) if actual_date else None
+    )
     behind = bool(grade != "A" and achievement is not None and expected is not None and achievement < expected)
     return KpiAssessment(achievement=achievement, grade=grade, expected=expected, behind=behind)

@@ -20,12 +20,21 @@ from .models import OPEN_STATUSES, STARTED_STATUSES, WorkStatus, sql_in
 # data shows listen to it (dashboard.cache); plan_ids is None for a refresh of every plan.
 bulk_refreshed = Signal()
 
-_SELECT = """
+_SELECT = (
+    """
 SELECT m.id, l.nationalitem_id, m.plan_id,
-       COALESCE(SUM(CASE WHEN ms.status IS NOT NULL AND ms.status <> '""" + WorkStatus.CANCELLED + """' THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN ms.status = '""" + WorkStatus.DONE + """' THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN ms.status IN """ + sql_in(STARTED_STATUSES) + """ THEN 1 ELSE 0 END), 0),
-       MIN(CASE WHEN ms.status IN """ + sql_in(OPEN_STATUSES) + """ THEN ms.due_date END),
+       COALESCE(SUM(CASE WHEN ms.status IS NOT NULL AND ms.status <> '"""
+    + WorkStatus.CANCELLED
+    + """' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN ms.status = '"""
+    + WorkStatus.DONE
+    + """' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN ms.status IN """
+    + sql_in(STARTED_STATUSES)
+    + """ THEN 1 ELSE 0 END), 0),
+       MIN(CASE WHEN ms.status IN """
+    + sql_in(OPEN_STATUSES)
+    + """ THEN ms.due_date END),
        (SELECT pu.percent_done FROM measures_progressupdate pu WHERE pu.measure_id = m.id
          ORDER BY pu.created_at DESC, pu.id DESC LIMIT 1),
        COALESCE((SELECT pu.status FROM measures_progressupdate pu WHERE pu.measure_id = m.id
@@ -36,8 +45,11 @@ LEFT JOIN milestones_milestone ms ON ms.measure_id = m.id
 {where}
 GROUP BY m.id, l.nationalitem_id, m.plan_id
 """
+)
 
-_COLUMNS = "(measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, latest_percent, latest_status)"
+_COLUMNS = (
+    "(measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, latest_percent, latest_status)"
+)
 
 
 def _where(column: str, ids: list[int] | None) -> tuple[str, list[int]]:
@@ -46,8 +58,9 @@ def _where(column: str, ids: list[int] | None) -> tuple[str, list[int]]:
     return f"WHERE {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def rebuild_sql(*, plan_ids: list[int] | None = None, measure_ids: list[int] | None = None
-                ) -> list[tuple[str, list[int]]]:
+def rebuild_sql(
+    *, plan_ids: list[int] | None = None, measure_ids: list[int] | None = None
+) -> list[tuple[str, list[int]]]:
     """The statements that rebuild the rows of some plans or measures (all when both are None)."""
     if measure_ids is not None:
         del_where, params = _where("measure_id", measure_ids)
@@ -81,8 +94,11 @@ def inconsistent_rows(*, plan_ids: list[int] | None = None) -> list[tuple]:
         cursor.execute(_SELECT.format(where=where), params)
         live = {(row[0], row[1]): tuple(_norm(v) for v in row) for row in cursor.fetchall()}
         rwhere, rparams = _where("plan_id", plan_ids)
-        cursor.execute("SELECT measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, "
-                       f"latest_percent, latest_status FROM measures_measurerollup {rwhere}", rparams)
+        cursor.execute(
+            "SELECT measure_id, item_id, plan_id, ms_total, ms_done, ms_started, first_open_due, "
+            f"latest_percent, latest_status FROM measures_measurerollup {rwhere}",
+            rparams,
+        )
         stored = {(row[0], row[1]): tuple(_norm(v) for v in row) for row in cursor.fetchall()}
     diffs = []
     for key in live.keys() | stored.keys():

@@ -26,17 +26,24 @@ def kpi_rows(indicators: list[Indicator]) -> list[KpiRow]:
     for ind in indicators:
         values = sorted(ind.all_values, key=lambda v: (v.as_of, v.recorded_at, v.pk), reverse=True)
         latest = next((v for v in values if v.is_current), None)
-        assessment = assess_kpi(baseline=ind.baseline_value, baseline_date=ind.baseline_date,
-                                target=ind.target_value, target_fy=ind.target_fy, direction=ind.direction,
-                                actual=latest.value if latest else None, actual_date=latest.as_of if latest else None)
+        assessment = assess_kpi(
+            baseline=ind.baseline_value,
+            baseline_date=ind.baseline_date,
+            target=ind.target_value,
+            target_fy=ind.target_fy,
+            direction=ind.direction,
+            actual=latest.value if latest else None,
+            actual_date=latest.as_of if latest else None,
+        )
         rows.append(KpiRow(indicator=ind, latest=latest, assessment=assessment, values=values))
     return rows
 
 
 def indicator_prefetch(lookup: str = "indicators") -> Prefetch:
     values = IndicatorValue.objects.select_related("recorded_by__membership")
-    return Prefetch(lookup, queryset=Indicator.objects.prefetch_related(
-        Prefetch("values", queryset=values, to_attr="all_values")))
+    return Prefetch(
+        lookup, queryset=Indicator.objects.prefetch_related(Prefetch("values", queryset=values, to_attr="all_values"))
+    )
 
 
 # --- progress reports ----------------------------------------------------------------------------

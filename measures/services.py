@@ -21,11 +21,14 @@ from .models import Indicator, IndicatorValue, Measure, ProgressUpdate, WorkStat
 from .selectors import latest_progress
 
 
-def measure_report_progress(*, measure: Measure, user: User, status: str, percent_done: int | None,
-                            comment: str, is_internal: bool) -> ProgressUpdate:
+def measure_report_progress(
+    *, measure: Measure, user: User, status: str, percent_done: int | None, comment: str, is_internal: bool
+) -> ProgressUpdate:
     """Append a progress report (status, % done, comment) to a measure. Reports are never edited."""
     if not can_change(user, measure):
-        raise PermissionDenied(_("この施策の進捗を報告する権限がありません。担当部署の職員または管理者に依頼してください。"))
+        raise PermissionDenied(
+            _("この施策の進捗を報告する権限がありません。担当部署の職員または管理者に依頼してください。")
+        )
     # Never a silent reset: a blank 状況 or 進捗率 keeps the last report's (a comment-only report changes nothing else).
     last = latest_progress(measure=measure)
     if not status:
@@ -36,8 +39,14 @@ def measure_report_progress(*, measure: Measure, user: User, status: str, percen
         percent_done = 100
     if status == WorkStatus.DONE and percent_done != 100:
         raise ValidationError({"percent_done": _("状況が「完了」のときは進捗率を100%にしてください。")})
-    update = ProgressUpdate(measure=measure, author=user, status=status, percent_done=percent_done,
-                            comment=comment.strip(), is_internal=is_internal)
+    update = ProgressUpdate(
+        measure=measure,
+        author=user,
+        status=status,
+        percent_done=percent_done,
+        comment=comment.strip(),
+        is_internal=is_internal,
+    )
     update.full_clean()
     update.save()
     return update
@@ -59,8 +68,14 @@ values_recorded = Signal()
 _LOCK_CHUNK = 2000  # indicator ids per locking query (SQLite's parameter limit)
 
 
-def indicator_record_values(*, actuals: Sequence[KpiActual], user: User | None, source: str = "", note: str = "",
-                            change_reason: str | None = None) -> list[IndicatorValue]:
+def indicator_record_values(
+    *,
+    actuals: Sequence[KpiActual],
+    user: User | None,
+    source: str = "",
+    note: str = "",
+    change_reason: str | None = None,
+) -> list[IndicatorValue]:
     """Record KPI actuals: the one home of "a value is never overwritten", for the form and the importer.
 
     A value for a date that already has a current value is a correction: the old value stays in the history
@@ -76,9 +91,10 @@ def indicator_record_values(*, actuals: Sequence[KpiActual], user: User | None, 
     with transaction.atomic():
         current: dict[tuple[int, dt.date], IndicatorValue] = {}
         for start in range(0, len(indicator_ids), _LOCK_CHUNK):
-            chunk = indicator_ids[start:start + _LOCK_CHUNK]
-            for old in (IndicatorValue.objects.select_for_update()
-                        .filter(indicator_id__in=chunk, as_of__in=dates, is_current=True)):
+            chunk = indicator_ids[start : start + _LOCK_CHUNK]
+            for old in IndicatorValue.objects.select_for_update().filter(
+                indicator_id__in=chunk, as_of__in=dates, is_current=True
+            ):
                 current[(old.indicator_id, old.as_of)] = old
         superseded, new_values = [], []
         for actual in actuals:
@@ -86,35 +102,52 @@ def indicator_record_values(*, actuals: Sequence[KpiActual], user: User | None, 
             if old is not None:
                 old.is_current = False
                 superseded.append(old)
-            new_values.append(IndicatorValue(indicator_id=actual.indicator_id, value=actual.value,
-                                             as_of=actual.as_of, source=source, note=note, recorded_by=user,
-                                             corrects=old))
+            new_values.append(
+                IndicatorValue(
+                    indicator_id=actual.indicator_id,
+                    value=actual.value,
+                    as_of=actual.as_of,
+                    source=source,
+                    note=note,
+                    recorded_by=user,
+                    corrects=old,
+                )
+            )
         if superseded:
-            bulk_update_with_history(superseded, IndicatorValue, ["is_current"], default_user=user,
-                                     default_change_reason=change_reason)
-        new_values = bulk_create_with_history(new_values, IndicatorValue, default_user=user,
-                                              default_change_reason=change_reason)
+            bulk_update_with_history(
+                superseded, IndicatorValue, ["is_current"], default_user=user, default_change_reason=change_reason
+            )
+        new_values = bulk_create_with_history(
+            new_values, IndicatorValue, default_user=user, default_change_reason=change_reason
+        )
     values_recorded.send(sender=IndicatorValue, indicator_ids=indicator_ids)
     return new_values
 
 
-def indicator_record_value(*, indicator: Indicator, user: User, value: Decimal, as_of: dt.date, source: str,
-                           note: str) -> IndicatorValue:
+def indicator_record_value(
+    *, indicator: Indicator, user: User, value: Decimal, as_of: dt.date, source: str, note: str
+) -> IndicatorValue:
     """Record a person's KPI actual (the form). If a current value exists for the same date, this is a
     correction: the old value stays in the history (is_current=False) and the new one `corrects` it
     (indicator_record_values)."""
     if not can_change(user, indicator):
-        raise PermissionDenied(_("この指標の実績を登録する権限がありません。担当部署の職員または管理者に依頼してください。"))
-    new = IndicatorValue(indicator=indicator, value=value, as_of=as_of, source=source.strip(), note=note.strip(),
-                         recorded_by=user)
+        raise PermissionDenied(
+            _("この指標の実績を登録する権限がありません。担当部署の職員または管理者に依頼してください。")
+        )
+    new = IndicatorValue(
+        indicator=indicator, value=value, as_of=as_of, source=source.strip(), note=note.strip(), recorded_by=user
+    )
     # The "one current value per date" constraint is settled by indicator_record_values (a same-date value
     # becomes a correction).
     new.full_clean(exclude=["corrects"], validate_constraints=False)
     try:
         with transaction.atomic():
             (recorded,) = indicator_record_values(
-                actuals=[KpiActual(indicator_id=indicator.pk, value=new.value, as_of=new.as_of)], user=user,
-                source=new.source, note=new.note)
+                actuals=[KpiActual(indicator_id=indicator.pk, value=new.value, as_of=new.as_of)],
+                user=user,
+                source=new.source,
+                note=new.note,
+            )
     except IntegrityError:
         # Another correction of the same date won the race (one current value per date is a constraint).
         raise ValidationError({"as_of": _("同じ日付の実績が同時に登録されました。画面を開き直して確認してください。")})

@@ -21,8 +21,10 @@ def _get_rw_measure_for_user(request: HttpRequest, pk: int) -> Measure:
     if not can_view(request.user, measure):
         raise Http404
     if not can_change(request.user, measure):
-        raise PermissionDenied(_("この施策を更新する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
-                               % {"dept": measure.owner_department.name})
+        raise PermissionDenied(
+            _("この施策を更新する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
+            % {"dept": measure.owner_department.name}
+        )
     return measure
 
 
@@ -31,8 +33,10 @@ def _get_rw_indicator_for_user(request: HttpRequest, pk: int) -> Indicator:
     if not can_view(request.user, indicator):
         raise Http404
     if not can_change(request.user, indicator):
-        raise PermissionDenied(_("この指標の実績を登録する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
-                               % {"dept": indicator.measure.owner_department.name})
+        raise PermissionDenied(
+            _("この指標の実績を登録する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
+            % {"dept": indicator.measure.owner_department.name}
+        )
     return indicator
 
 
@@ -66,9 +70,16 @@ def indicator_record_value(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
-            messages.success(request, _("実績を訂正しました（訂正前の値は履歴に残ります）。") if value.corrects_id
-                             else _("実績を登録しました。"))
+            messages.success(
+                request,
+                _("実績を訂正しました（訂正前の値は履歴に残ります）。")
+                if value.corrects_id
+                else _("実績を登録しました。"),
+            )
             return redirect("measures:detail", pk=indicator.measure_id)
     values = indicator.values.select_related("recorded_by__membership").order_by("-as_of", "-recorded_at")
-    return render(request, "measures/indicator_value_form.html",
-                  {"indicator": indicator, "measure": indicator.measure, "form": form, "values": values})
+    return render(
+        request,
+        "measures/indicator_value_form.html",
+        {"indicator": indicator, "measure": indicator.measure, "form": form, "values": values},
+    )

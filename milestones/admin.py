@@ -39,8 +39,12 @@ class MilestoneAdmin(MunicipalityScopedAdmin, SimpleHistoryAdmin):
     form = MilestoneAdminForm
     municipality_lookup = "plan__municipality_id"
     list_display = ("code", "title", "measure", "kind", "due_date", "owner_department", "status", "completed_on")
-    list_filter = ("status", "kind", ("plan", admin.RelatedOnlyFieldListFilter),
-                   ("owner_department", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "status",
+        "kind",
+        ("plan", admin.RelatedOnlyFieldListFilter),
+        ("owner_department", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("code", "title", "measure__code", "measure__title")
     list_select_related = ("measure", "owner_department")
     date_hierarchy = "due_date"
@@ -61,8 +65,16 @@ class DueDateChangeRequestAdmin(MunicipalityScopedAdmin):
     through the milestone service), so here everything is read-only."""
 
     municipality_lookup = "milestone__plan__municipality_id"
-    list_display = ("requested_at", "milestone", "previous_due_date", "requested_due_date", "state",
-                    "requested_by", "decided_by", "decided_at")
+    list_display = (
+        "requested_at",
+        "milestone",
+        "previous_due_date",
+        "requested_due_date",
+        "state",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+    )
     list_filter = ("state",)
     search_fields = ("milestone__code", "milestone__title", "reason")
     list_select_related = ("milestone", "requested_by", "decided_by")
@@ -91,8 +103,19 @@ extend_registered_admin(Measure, inlines=[MilestoneInline, *admin.site.get_model
 class ReminderLogAdmin(MunicipalityScopedAdmin):
     municipality_lookup = "department__municipality_id"
     change_list_template = "admin/milestones/reminderlog/change_list.html"
-    list_display = ("claimed_at", "run_date", "stage", "milestone", "measure", "department", "recipient_list",
-                    "state", "attempts", "sent_at", "short_error")
+    list_display = (
+        "claimed_at",
+        "run_date",
+        "stage",
+        "milestone",
+        "measure",
+        "department",
+        "recipient_list",
+        "state",
+        "attempts",
+        "sent_at",
+        "short_error",
+    )
     list_filter = ("state", "stage", "escalated")
     search_fields = ("milestone__code", "milestone__title", "department__name")
     list_select_related = ("milestone", "measure", "department")
@@ -126,16 +149,23 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
         """次回の通知プレビュー: what the next business day's run would send to whom (nothing is written)."""
         municipality_id = self._scope(request)
         today = timezone.localdate()
-        run_date = today if is_business_day(today) and timezone.localtime().strftime("%H:%M") < \
-            settings.REMINDER_SEND_TIME else next_business_day(today)
+        run_date = (
+            today
+            if is_business_day(today) and timezone.localtime().strftime("%H:%M") < settings.REMINDER_SEND_TIME
+            else next_business_day(today)
+        )
         report = run_reminders(run_date=run_date, dry_run=True, municipality_id=municipality_id)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "title": _("次回の通知プレビュー"), "run_date_label": format_wareki(run_date, weekday=True),
-                   "digests": preview(report.digests, run_date=run_date),
-                   "today_is_business_day": is_business_day(today),
-                   "today_label": format_wareki(today, weekday=True),
-                   "next_business_day_label": format_wareki(next_business_day(today), weekday=True),
-                   "send_time": settings.REMINDER_SEND_TIME}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("次回の通知プレビュー"),
+            "run_date_label": format_wareki(run_date, weekday=True),
+            "digests": preview(report.digests, run_date=run_date),
+            "today_is_business_day": is_business_day(today),
+            "today_label": format_wareki(today, weekday=True),
+            "next_business_day_label": format_wareki(next_business_day(today), weekday=True),
+            "send_time": settings.REMINDER_SEND_TIME,
+        }
         return TemplateResponse(request, "admin/milestones/reminderlog/preview.html", context)
 
     def send_now_view(self, request: HttpRequest) -> HttpResponse:
@@ -147,8 +177,12 @@ class ReminderLogAdmin(MunicipalityScopedAdmin):
         if not is_business_day(today):
             self.message_user(request, _("本日は閉庁日のため送信しません。"), messages.WARNING)
         else:
-            job = start_job(kind_name=SEND_NOW, municipality=Municipality.objects.filter(pk=municipality_id).first(),
-                            user=request.user, request=request,
-                            parameters={"run_date": today.isoformat(), "municipality_id": municipality_id})
+            job = start_job(
+                kind_name=SEND_NOW,
+                municipality=Municipality.objects.filter(pk=municipality_id).first(),
+                user=request.user,
+                request=request,
+                parameters={"run_date": today.isoformat(), "municipality_id": municipality_id},
+            )
             return redirect(reverse("jobs:detail", args=[job.pk]))
         return redirect("admin:milestones_reminderlog_changelist")

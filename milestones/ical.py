@@ -13,8 +13,14 @@ from dataclasses import dataclass
 
 
 def escape_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def fold(line: str) -> str:
@@ -44,14 +50,27 @@ class Event:
 
 def calendar(*, name: str, events: Iterable[Event], stamp: dt.datetime) -> str:
     utc = "%Y%m%dT%H%M%SZ"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//DX Portal//Milestones//JA", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}", "X-WR-TIMEZONE:Asia/Tokyo"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//DX Portal//Milestones//JA",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+        "X-WR-TIMEZONE:Asia/Tokyo",
+    ]
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{stamp.astimezone(dt.UTC).strftime(utc)}",
-                  f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{event.day + dt.timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{escape_text(event.summary)}", f"DESCRIPTION:{escape_text(event.description)}",
-                  f"URL:{event.url}", "TRANSP:TRANSPARENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"DTSTAMP:{stamp.astimezone(dt.UTC).strftime(utc)}",
+            f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{event.day + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{escape_text(event.summary)}",
+            f"DESCRIPTION:{escape_text(event.description)}",
+            f"URL:{event.url}",
+            "TRANSP:TRANSPARENT",
+        ]
         if event.last_modified:
             lines.append(f"LAST-MODIFIED:{event.last_modified.astimezone(dt.UTC).strftime(utc)}")
         lines.append("END:VEVENT")

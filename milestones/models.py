@@ -28,6 +28,7 @@ class MilestoneQuerySet(models.QuerySet):
 
 class Milestone(SingleLineNames, models.Model):
     single_line_fields = ("title",)
+
     class Kind(models.TextChoices):
         INTERIM = "interim", _("中間指標")
         GOAL = "goal", _("到達目標")
@@ -35,27 +36,44 @@ class Milestone(SingleLineNames, models.Model):
     Status = WorkStatus
     OPEN_STATUSES = OPEN_STATUSES  # measures.models: the one definition of "open"
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("計画"),
-                             editable=False)
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="milestones",
-                                verbose_name=_("施策"))
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("計画"), editable=False
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("施策"))
     code = models.CharField(_("マイルストーンコード"), max_length=32)
     title = models.CharField(_("マイルストーン名"), max_length=200)
     kind = models.CharField(_("種別"), max_length=8, choices=Kind.choices, default=Kind.INTERIM)
     due_date = models.DateField(_("期限"))
-    baseline_due_date = models.DateField(_("当初期限"), null=True, blank=True, editable=False,
-                                         help_text=_("最初に登録（または取込）したときの期限。期限の変更では変わりません"))
-    owner_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="milestones",
-                                         verbose_name=_("担当部署"), blank=True,
-                                         help_text=_("空欄なら施策の担当部署"))
+    baseline_due_date = models.DateField(
+        _("当初期限"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("最初に登録（または取込）したときの期限。期限の変更では変わりません"),
+    )
+    owner_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        verbose_name=_("担当部署"),
+        blank=True,
+        help_text=_("空欄なら施策の担当部署"),
+    )
     status = models.CharField(_("状況"), max_length=16, choices=WorkStatus.choices, default=WorkStatus.NOT_STARTED)
     completed_on = models.DateField(_("完了日"), null=True, blank=True)
     comment = models.TextField(_("コメント"), blank=True)
-    version = models.PositiveIntegerField(_("更新回数"), default=1, editable=False,
-                                          help_text=_("同時編集の検出に使います"))
+    version = models.PositiveIntegerField(
+        _("更新回数"), default=1, editable=False, help_text=_("同時編集の検出に使います")
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("更新者"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("更新者"),
+    )
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
     history = HistoricalRecords()
 
@@ -67,8 +85,9 @@ class Milestone(SingleLineNames, models.Model):
         ordering = ["due_date", "code"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="milestone_code_unique_per_plan"),
-            models.CheckConstraint(condition=~Q(status="done") | Q(completed_on__isnull=False),
-                                   name="milestone_done_has_completed_on"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_on__isnull=False), name="milestone_done_has_completed_on"
+            ),
         ]
         indexes = [
             models.Index(fields=["plan", "due_date"], name="milestone_plan_due_idx"),
@@ -122,17 +141,25 @@ class DueDateChangeRequest(models.Model):
         APPROVED = "approved", _("承認")
         REJECTED = "rejected", _("却下")
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="due_date_requests",
-                                  verbose_name=_("マイルストーン"))
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="due_date_requests", verbose_name=_("マイルストーン")
+    )
     previous_due_date = models.DateField(_("変更前の期限"))
     requested_due_date = models.DateField(_("希望する期限"))
     reason = models.TextField(_("変更の理由"))
     state = models.CharField(_("状態"), max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                     related_name="+", verbose_name=_("申請者"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("申請者")
+    )
     requested_at = models.DateTimeField(_("申請日時"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("判断した人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("判断した人"),
+    )
     decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
     decision_comment = models.TextField(_("事務局のコメント"), blank=True)
 
@@ -142,8 +169,9 @@ class DueDateChangeRequest(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             # One open request per milestone: a second one is refused (the database settles a race).
-            models.UniqueConstraint(fields=["milestone"], condition=Q(state="pending"),
-                                    name="due_date_request_one_pending_per_milestone"),
+            models.UniqueConstraint(
+                fields=["milestone"], condition=Q(state="pending"), name="due_date_request_one_pending_per_milestone"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,12 +201,20 @@ class ReminderLog(models.Model):
         FAILED = "failed", _("送信失敗")
         SKIPPED = "skipped", _("省略")
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="reminders", verbose_name=_("マイルストーン"))
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="reminders", verbose_name=_("施策"))
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reminders",
-                                   verbose_name=_("部署"))
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("マイルストーン"),
+    )
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("施策")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("部署")
+    )
     # An extra digest section's object (milestones.reminders.sections): its provider's key and the object's id.
     section = models.CharField(_("通知の種類"), max_length=32, blank=True, default="")
     object_id = models.PositiveBigIntegerField(_("対象のID"), null=True, blank=True)
@@ -198,12 +234,21 @@ class ReminderLog(models.Model):
         verbose_name_plural = _("通知履歴")
         ordering = ["-claimed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["milestone", "stage", "due_date"], condition=Q(milestone__isnull=False),
-                                    name="reminder_once_per_milestone_stage_due"),
-            models.UniqueConstraint(fields=["measure", "stage", "due_date"], condition=Q(measure__isnull=False),
-                                    name="reminder_once_per_measure_stage"),
-            models.UniqueConstraint(fields=["section", "object_id", "stage", "due_date"],
-                                    condition=Q(object_id__isnull=False), name="reminder_once_per_section_object"),
+            models.UniqueConstraint(
+                fields=["milestone", "stage", "due_date"],
+                condition=Q(milestone__isnull=False),
+                name="reminder_once_per_milestone_stage_due",
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "stage", "due_date"],
+                condition=Q(measure__isnull=False),
+                name="reminder_once_per_measure_stage",
+            ),
+            models.UniqueConstraint(
+                fields=["section", "object_id", "stage", "due_date"],
+                condition=Q(object_id__isnull=False),
+                name="reminder_once_per_section_object",
+            ),
         ]
         indexes = [models.Index(fields=["state", "run_date"], name="reminder_state_idx")]
 

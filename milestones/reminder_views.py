@@ -28,13 +28,20 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         membership.receives_reminders = request.POST.get("receives_reminders") == "on"
         membership.save(update_fields=["receives_reminders"])
-        messages.success(request, _("期限通知メールを受け取ります。") if membership.receives_reminders
-                         else _("期限通知メールを停止しました。"))
+        messages.success(
+            request,
+            _("期限通知メールを受け取ります。")
+            if membership.receives_reminders
+            else _("期限通知メールを停止しました。"),
+        )
         return redirect("notification_settings")
-    departments = [(d, settings.SITE_URL + reverse("department_calendar", args=[d.calendar_token])
-                    if d.calendar_token else "") for d in membership.departments.order_by("sort_order", "code")]
-    return render(request, "milestones/notification_settings.html",
-                  {"membership": membership, "departments": departments})
+    departments = [
+        (d, settings.SITE_URL + reverse("department_calendar", args=[d.calendar_token]) if d.calendar_token else "")
+        for d in membership.departments.order_by("sort_order", "code")
+    ]
+    return render(
+        request, "milestones/notification_settings.html", {"membership": membership, "departments": departments}
+    )
 
 
 @require_GET
@@ -45,18 +52,33 @@ def department_calendar(request: HttpRequest, token: str) -> HttpResponse:
     department = Department.objects.filter(calendar_token=token).first()
     if department is None:
         raise Http404
-    milestones = (Milestone.objects.filter(owner_department=department)
-                  .exclude(status=Milestone.Status.CANCELLED).exclude(plan__status=Plan.Status.ARCHIVED)
-                  .select_related("measure").order_by("due_date", "code"))
+    milestones = (
+        Milestone.objects.filter(owner_department=department)
+        .exclude(status=Milestone.Status.CANCELLED)
+        .exclude(plan__status=Plan.Status.ARCHIVED)
+        .select_related("measure")
+        .order_by("due_date", "code")
+    )
     host = settings.SITE_URL.split("//", 1)[-1]
-    events = (Event(uid=f"milestone-{m.pk}@{host}", day=m.due_date, summary=f"【{m.get_status_display()}】{m.title}",
-                    description=_("施策: %(measure)s\n期限: %(due)s\n状況: %(status)s") % {
-                        "measure": f"{m.measure.code} {m.measure.title}",
-                        "due": format_wareki(m.due_date, weekday=True), "status": m.get_status_display()},
-                    url=f"{settings.SITE_URL}/milestones/{m.pk}/", last_modified=m.updated_at)
-              for m in milestones)
-    body = calendar(name=_("%(department)s のマイルストーン") % {"department": department.name}, events=events,
-                    stamp=timezone.now())
+    events = (
+        Event(
+            uid=f"milestone-{m.pk}@{host}",
+            day=m.due_date,
+            summary=f"【{m.get_status_display()}】{m.title}",
+            description=_("施策: %(measure)s\n期限: %(due)s\n状況: %(status)s")
+            % {
+                "measure": f"{m.measure.code} {m.measure.title}",
+                "due": format_wareki(m.due_date, weekday=True),
+                "status": m.get_status_display(),
+            },
+            url=f"{settings.SITE_URL}/milestones/{m.pk}/",
+            last_modified=m.updated_at,
+        )
+        for m in milestones
+    )
+    body = calendar(
+        name=_("%(department)s のマイルストーン") % {"department": department.name}, events=events, stamp=timezone.now()
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="milestones.ics"'
     response["Cache-Control"] = "private, max-age=900"

@@ -20,10 +20,15 @@ def send_daily_reminders(run_date: str | None = None) -> dict:
     return {"run_date": day.isoformat(), "digests": len(report.digests), "claimed": report.claimed}
 
 
-@shared_task(bind=True, name="milestones.tasks.send_digest", acks_late=True,
-             autoretry_for=(SMTPException, OSError, ConnectionError, TimeoutError),
-             retry_backoff=True, retry_backoff_max=settings.REMINDER_RETRY_BACKOFF_MAX,
-             max_retries=settings.REMINDER_SEND_MAX_RETRIES)
+@shared_task(
+    bind=True,
+    name="milestones.tasks.send_digest",
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=settings.REMINDER_RETRY_BACKOFF_MAX,
+    max_retries=settings.REMINDER_SEND_MAX_RETRIES,
+)
 def send_digest(self, log_ids: list[int], token: str) -> int:
     delivery = deliver_digest(log_ids=log_ids, token=dt.datetime.fromisoformat(token))
     if delivery.busy and not delivery.sent:

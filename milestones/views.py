@@ -29,8 +29,13 @@ from .services import (
 
 def _get_milestone_for_user(request: HttpRequest, pk: int) -> Milestone:
     milestone = get_object_or_404(
-        Milestone.objects.select_related("plan", "measure__plan__municipality", "owner_department",
-                                         "measure__owner_department", "updated_by__membership"),
+        Milestone.objects.select_related(
+            "plan",
+            "measure__plan__municipality",
+            "owner_department",
+            "measure__owner_department",
+            "updated_by__membership",
+        ),
         pk=pk,
     )
     if not can_view(request.user, milestone):
@@ -41,14 +46,22 @@ def _get_milestone_for_user(request: HttpRequest, pk: int) -> Milestone:
 def _get_rw_milestone_for_user(request: HttpRequest, pk: int) -> Milestone:
     milestone = _get_milestone_for_user(request, pk)
     if not can_change(request.user, milestone):
-        raise PermissionDenied(_("このマイルストーンを更新する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。")
-                               % {"dept": milestone.owner_department.name})
+        raise PermissionDenied(
+            _(
+                "このマイルストーンを更新する権限がありません。担当部署（%(dept)s）の職員または管理者に依頼してください。"
+            )
+            % {"dept": milestone.owner_department.name}
+        )
     return milestone
 
 
 def _initial(milestone: Milestone) -> dict:
-    return {"status": milestone.status, "completed_on": milestone.completed_on, "comment": milestone.comment,
-            "version": milestone.version}
+    return {
+        "status": milestone.status,
+        "completed_on": milestone.completed_on,
+        "comment": milestone.comment,
+        "version": milestone.version,
+    }
 
 
 @login_required
@@ -57,14 +70,18 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = _get_milestone_for_user(request, pk)
     can_edit = can_change(request.user, milestone)
     slippage = milestone_slippage(milestone=milestone)
-    return render(request, "milestones/detail.html", {
-        "milestone": milestone,
-        "can_edit": can_edit,
-        "form": MilestoneUpdateForm(initial=_initial(milestone)) if can_edit else None,
-        "slippage": slippage,
-        "due_date_form": DueDateRequestForm() if can_edit and milestone.is_open and not slippage.pending else None,
-        "timeline": milestone_timeline(milestone=milestone),
-    })
+    return render(
+        request,
+        "milestones/detail.html",
+        {
+            "milestone": milestone,
+            "can_edit": can_edit,
+            "form": MilestoneUpdateForm(initial=_initial(milestone)) if can_edit else None,
+            "slippage": slippage,
+            "due_date_form": DueDateRequestForm() if can_edit and milestone.is_open and not slippage.pending else None,
+            "timeline": milestone_timeline(milestone=milestone),
+        },
+    )
 
 
 @login_required
@@ -78,9 +95,14 @@ def milestone_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            milestone_update(milestone=milestone, user=request.user, status=data["status"],
-                             completed_on=data["completed_on"], comment=data["comment"],
-                             expected_version=data["version"])
+            milestone_update(
+                milestone=milestone,
+                user=request.user,
+                status=data["status"],
+                completed_on=data["completed_on"],
+                comment=data["comment"],
+                expected_version=data["version"],
+            )
         except MilestoneConflict as conflict:
             # Keep what the user typed, show what is there now, and let a deliberate second save go through.
             kept = request.POST.copy()
@@ -88,8 +110,12 @@ def milestone_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             form = MilestoneUpdateForm(kept)
             form.is_valid()
             form.add_error(None, str(conflict))
-            return render(request, "milestones/update.html",
-                          {"milestone": conflict.current, "form": form, "conflict": conflict.current}, status=409)
+            return render(
+                request,
+                "milestones/update.html",
+                {"milestone": conflict.current, "form": form, "conflict": conflict.current},
+                status=409,
+            )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
@@ -106,24 +132,29 @@ def request_due_date_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = DueDateRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            due_date_change_request(milestone=milestone, user=request.user, today=timezone.localdate(),
-                                    **form.cleaned_data)
+            due_date_change_request(
+                milestone=milestone, user=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             messages.success(request, _("期限の変更を申請しました。事務局が承認すると期限が変わります。"))
             return redirect("milestones:detail", pk=milestone.pk)
-    return render(request, "milestones/due_date_request.html",
-                  {"milestone": milestone, "form": form, "slippage": milestone_slippage(milestone=milestone)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "milestones/due_date_request.html",
+        {"milestone": milestone, "form": form, "slippage": milestone_slippage(milestone=milestone)},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 @require_POST
 def decide_due_date_change(request: HttpRequest, pk: int) -> HttpResponse:
     """承認 / 却下 of a pending request by the 事務局; back to the page the decision was made on."""
-    change = get_object_or_404(DueDateChangeRequest.objects.select_related(
-        "milestone__plan", "milestone__measure"), pk=pk)
+    change = get_object_or_404(
+        DueDateChangeRequest.objects.select_related("milestone__plan", "milestone__measure"), pk=pk
+    )
     if not can_view(request.user, change.milestone):
         raise Http404
     if not may_decide_due_date(request.user, change.milestone):
@@ -137,13 +168,24 @@ def decide_due_date_change(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         approve = form.cleaned_data["decision"] == "approve"
         try:
-            due_date_change_decide(change=change, user=request.user, approve=approve,
-                                   comment=form.cleaned_data["comment"], today=timezone.localdate())
+            due_date_change_decide(
+                change=change,
+                user=request.user,
+                approve=approve,
+                comment=form.cleaned_data["comment"],
+                today=timezone.localdate(),
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             ms = change.milestone
-            messages.success(request, (_("「%(title)s」の期限を %(date)s に変更しました。") if approve
-                                       else _("「%(title)s」の期限の変更申請を却下しました。"))
-                             % {"title": ms.title, "date": f"{change.requested_due_date:%Y/%m/%d}"})
+            messages.success(
+                request,
+                (
+                    _("「%(title)s」の期限を %(date)s に変更しました。")
+                    if approve
+                    else _("「%(title)s」の期限の変更申請を却下しました。")
+                )
+                % {"title": ms.title, "date": f"{change.requested_due_date:%Y/%m/%d}"},
+            )
     return redirect(back or "milestones:detail", **({} if back else {"pk": change.milestone_id}))

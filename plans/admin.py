@@ -128,8 +128,8 @@ class MembershipAdmin(MunicipalityScopedAdmin):
         if db_field.name == "user" and not access.is_superuser:
             # Own people, or someone who belongs to no municipality yet (a new account to take in).
             kwargs["queryset"] = get_user_model().objects.filter(
-                Q(membership__municipality_id=access.municipality_id)
-                | Q(membership__isnull=True, is_superuser=False))
+                Q(membership__municipality_id=access.municipality_id) | Q(membership__isnull=True, is_superuser=False)
+            )
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -149,9 +149,11 @@ class ImportRunAdmin(MunicipalityScopedAdmin):
 
     @admin.display(description=_("件数"))
     def counts_summary(self, obj: ImportRun) -> str:
-        return " / ".join(f"{sheet}: +{c.get('new', 0)} ~{c.get('changed', 0)} ={c.get('unchanged', 0)}"
-                          + (f" !{c['errors']}" if c.get("errors") else "")
-                          for sheet, c in (obj.counts or {}).items())
+        return " / ".join(
+            f"{sheet}: +{c.get('new', 0)} ~{c.get('changed', 0)} ={c.get('unchanged', 0)}"
+            + (f" !{c['errors']}" if c.get("errors") else "")
+            for sheet, c in (obj.counts or {}).items()
+        )
 
 
 @admin.register(AuditEvent)
@@ -169,8 +171,9 @@ class AuditEventAdmin(MunicipalityScopedAdmin):
 
     @admin.display(description=_("詳細"))
     def detail_text(self, obj: AuditEvent) -> str:
-        return format_html("<pre style=\"white-space: pre-wrap\">{}</pre>",
-                           json.dumps(obj.detail, ensure_ascii=False, indent=2))
+        return format_html(
+            '<pre style="white-space: pre-wrap">{}</pre>', json.dumps(obj.detail, ensure_ascii=False, indent=2)
+        )
 
     def scope(self, qs, access):
         # A city's admin sees the events of its own people (failed logins: by the name tried), not other cities'.
@@ -179,8 +182,10 @@ class AuditEventAdmin(MunicipalityScopedAdmin):
         if access.municipality_id is None:
             return qs.none()
         members = Membership.objects.filter(municipality_id=access.municipality_id)
-        return qs.filter(Q(user__membership__municipality_id=access.municipality_id)
-                         | Q(user__isnull=True, username__in=members.values("user__username")))
+        return qs.filter(
+            Q(user__membership__municipality_id=access.municipality_id)
+            | Q(user__isnull=True, username__in=members.values("user__username"))
+        )
 
     # Append-only from the UI.
     def has_add_permission(self, request):

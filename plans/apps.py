@@ -15,8 +15,7 @@ def sync_role_groups(sender, using="default", **kwargs) -> None:
         wanted = Permission.objects.using(using).none()
         for app_label in {p.split(".")[0] for p in perms}:
             codenames = [p.split(".")[1] for p in perms if p.startswith(app_label + ".")]
-            wanted |= Permission.objects.using(using).filter(content_type__app_label=app_label,
-                                                             codename__in=codenames)
+            wanted |= Permission.objects.using(using).filter(content_type__app_label=app_label, codename__in=codenames)
         group.permissions.set(wanted)
 
 

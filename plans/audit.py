@@ -45,8 +45,9 @@ def _is_ip(value: str) -> bool:
         return False
 
 
-def record(*, request: HttpRequest | None = None, user=None, action: str, target: str = "", username: str = "",
-           **detail) -> AuditEvent:
+def record(
+    *, request: HttpRequest | None = None, user=None, action: str, target: str = "", username: str = "", **detail
+) -> AuditEvent:
     """Append one AuditEvent. `user` defaults to the request's user; `detail` must be JSON-able (dates are fine)
     and never keeps keys that look like passwords, secrets or tokens."""
     if action not in AuditEvent.Action.values:
@@ -76,6 +77,7 @@ def _current_request() -> HttpRequest | None:
 
 # --- logins ----------------------------------------------------------------------------------
 
+
 def on_logged_in(sender, request, user, **kwargs) -> None:
     record(request=request, user=user, action=AuditEvent.Action.LOGIN, target=user.get_username())
 
@@ -93,6 +95,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 # --- permission changes ----------------------------------------------------------------------
 
+
 def _mark_raw(sender, instance, raw=False, **kwargs) -> None:
     # loaddata (a restore) saves with raw=True and then sets m2m on the same instance: not a change by anyone.
     if raw:
@@ -107,8 +110,13 @@ def _permission_change(*, target: str, **detail) -> None:
 def on_membership_saved(sender, instance: Membership, created: bool, raw: bool = False, **kwargs) -> None:
     if raw:
         return
-    _permission_change(target=instance.user.get_username(), field="membership", change="created" if created else "changed",
-                       municipality=instance.municipality_id, compare_scope=instance.compare_scope)
+    _permission_change(
+        target=instance.user.get_username(),
+        field="membership",
+        change="created" if created else "changed",
+        municipality=instance.municipality_id,
+        compare_scope=instance.compare_scope,
+    )
 
 
 def on_groups_changed(sender, instance, action: str, reverse: bool, model, pk_set, **kwargs) -> None:
@@ -166,26 +174,51 @@ def on_history_record(sender, instance, history_instance, **kwargs) -> None:
         previous = history_instance.prev_record
         if previous is not None:
             delta = history_instance.diff_against(previous)
-            changes = [{"field": str(instance._meta.get_field(c.field).verbose_name), "before": _json_value(c.old),
-                        "after": _json_value(c.new)} for c in delta.changes if c.field not in _SKIPPED_FIELDS]
+            changes = [
+                {
+                    "field": str(instance._meta.get_field(c.field).verbose_name),
+                    "before": _json_value(c.old),
+                    "after": _json_value(c.new),
+                }
+                for c in delta.changes
+                if c.field not in _SKIPPED_FIELDS
+            ]
             if not changes:
                 return  # a save that changed nothing a reader cares about
     user = history_instance.history_user
-    record(request=_current_request(), user=user, action=AuditEvent.Action.DATA_CHANGE,
-           target=f"{instance._meta.verbose_name} {instance}", model=instance._meta.label_lower, pk=instance.pk,
-           change=kind, history_id=history_instance.pk, changes=changes,
-           reason=history_instance.history_change_reason or "")
+    record(
+        request=_current_request(),
+        user=user,
+        action=AuditEvent.Action.DATA_CHANGE,
+        target=f"{instance._meta.verbose_name} {instance}",
+        model=instance._meta.label_lower,
+        pk=instance.pk,
+        change=kind,
+        history_id=history_instance.pk,
+        changes=changes,
+        reason=history_instance.history_change_reason or "",
+    )
 
 
 def on_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     if not created or raw or sender._meta.label_lower not in AUDITED_CREATES:
         return
     user = getattr(instance, "author", None) or getattr(instance, "requested_by", None)
-    fields = {str(f.verbose_name): _json_value(f.value_from_object(instance)) for f in sender._meta.concrete_fields
-              if not f.is_relation and f.name not in ("id",)}
-    record(request=_current_request(), user=user, action=AuditEvent.Action.DATA_CHANGE,
-           target=f"{sender._meta.verbose_name} {instance}", model=sender._meta.label_lower, pk=instance.pk,
-           change="created", values=fields)
+    fields = {
+        str(f.verbose_name): _json_value(f.value_from_object(instance))
+        for f in sender._meta.concrete_fields
+        if not f.is_relation and f.name not in ("id",)
+    }
+    record(
+        request=_current_request(),
+        user=user,
+        action=AuditEvent.Action.DATA_CHANGE,
+        target=f"{sender._meta.verbose_name} {instance}",
+        model=sender._meta.label_lower,
+        pk=instance.pk,
+        change="created",
+        values=fields,
+    )
 
 
 def connect_signals() -> None:
@@ -197,7 +230,6 @@ def connect_signals() -> None:
     pre_save.connect(_mark_raw, sender=Membership, dispatch_uid="audit.raw_membership")
     post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="audit.membership_saved")
     m2m_changed.connect(on_groups_changed, sender=User.groups.through, dispatch_uid="audit.groups")
-    m2m_changed.connect(on_departments_changed, sender=Membership.departments.through,
-                        dispatch_uid="audit.departments")
+    m2m_changed.connect(on_departments_changed, sender=Membership.departments.through, dispatch_uid="audit.departments")
     post_create_historical_record.connect(on_history_record, dispatch_uid="audit.history_record")
     post_save.connect(on_created, dispatch_uid="audit.created")

@@ -18,18 +18,65 @@ from core.text import SingleLineNames
 from .validators import validate_municipality_code
 
 PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 )
 
 
 class Municipality(SingleLineNames, models.Model):
     single_line_fields = ("name",)
-    code = models.CharField(_("団体コード"), max_length=6, unique=True, validators=[validate_municipality_code],
-                            help_text=_("全国地方公共団体コード（6桁、検査数字付き）"))
+    code = models.CharField(
+        _("団体コード"),
+        max_length=6,
+        unique=True,
+        validators=[validate_municipality_code],
+        help_text=_("全国地方公共団体コード（6桁、検査数字付き）"),
+    )
     name = models.CharField(_("団体名"), max_length=100)
     name_kana = models.CharField(_("団体名（かな）"), max_length=100, blank=True)
 
@@ -56,22 +103,30 @@ class Municipality(SingleLineNames, models.Model):
 
 class Department(SingleLineNames, models.Model):
     single_line_fields = ("name",)
+
     class Level(models.TextChoices):
         BU = "bu", _("部")
         KA = "ka", _("課")
         KAKARI = "kakari", _("係")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="departments",
-                                     verbose_name=_("自治体"))
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
-                               verbose_name=_("上位部署"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("自治体")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上位部署")
+    )
     code = models.CharField(_("部署コード"), max_length=32)
     name = models.CharField(_("部署名"), max_length=100)
     level = models.CharField(_("階層"), max_length=8, choices=Level.choices, default=Level.KA)
     email = models.EmailField(_("メールアドレス"), blank=True, help_text=_("期限通知の送り先"))
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
-    calendar_token = models.CharField(_("カレンダー配信トークン"), max_length=64, blank=True, db_index=True,
-                                      help_text=_("空にすると配信URLは無効になります"))
+    calendar_token = models.CharField(
+        _("カレンダー配信トークン"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("空にすると配信URLは無効になります"),
+    )
 
     class Meta:
         verbose_name = _("部署")
@@ -131,8 +186,7 @@ class NationalItem(SingleLineNames, models.Model):
     single_line_fields = ("group", "name", "short_name")
     """One item (取組事項) of an edition, e.g. 第1.0版 no. 1 自治体の情報システムの標準化・共通化."""
 
-    edition = models.ForeignKey(FrameworkEdition, on_delete=models.CASCADE, related_name="items",
-                                verbose_name=_("版"))
+    edition = models.ForeignKey(FrameworkEdition, on_delete=models.CASCADE, related_name="items", verbose_name=_("版"))
     number = models.PositiveSmallIntegerField(_("番号"))
     group = models.CharField(_("区分"), max_length=64)
     name = models.CharField(_("取組事項"), max_length=200)
@@ -156,10 +210,12 @@ class NationalItem(SingleLineNames, models.Model):
 class ItemCrosswalk(models.Model):
     """Maps an item of one edition onto an item of another (行政手続のオンライン化 → フロントヤード改革)."""
 
-    from_item = models.ForeignKey(NationalItem, on_delete=models.CASCADE, related_name="crosswalk_out",
-                                  verbose_name=_("移行元"))
-    to_item = models.ForeignKey(NationalItem, on_delete=models.CASCADE, related_name="crosswalk_in",
-                                verbose_name=_("移行先"))
+    from_item = models.ForeignKey(
+        NationalItem, on_delete=models.CASCADE, related_name="crosswalk_out", verbose_name=_("移行元")
+    )
+    to_item = models.ForeignKey(
+        NationalItem, on_delete=models.CASCADE, related_name="crosswalk_in", verbose_name=_("移行先")
+    )
     note = models.CharField(_("備考"), max_length=200, blank=True)
 
     class Meta:
@@ -173,20 +229,23 @@ class ItemCrosswalk(models.Model):
 
 class Plan(SingleLineNames, models.Model):
     single_line_fields = ("title",)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("策定中")
         APPROVED = "approved", _("策定済み")
         ARCHIVED = "archived", _("終了")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="plans",
-                                     verbose_name=_("自治体"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="plans", verbose_name=_("自治体")
+    )
     code = models.SlugField(_("計画コード"), max_length=50, help_text=_("英数字。インポートやURLで使います"))
     title = models.CharField(_("計画名"), max_length=200)
     vision = models.TextField(_("目指す姿"), blank=True)
     start_fy = models.PositiveSmallIntegerField(_("計画期間（開始年度）"))
     end_fy = models.PositiveSmallIntegerField(_("計画期間（終了年度）"))
-    edition = models.ForeignKey(FrameworkEdition, on_delete=models.PROTECT, related_name="plans",
-                                verbose_name=_("準拠する国の計画"))
+    edition = models.ForeignKey(
+        FrameworkEdition, on_delete=models.PROTECT, related_name="plans", verbose_name=_("準拠する国の計画")
+    )
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(_("版数"), default=1)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
@@ -219,8 +278,9 @@ class Plan(SingleLineNames, models.Model):
         version (a revision being prepared duplicates the current plan's items until it is approved). A
         first version in draft is in force: cities track a plan while it is being finalised."""
         p = f"{prefix}__" if prefix else ""
-        return ~Q(**{f"{p}status": Plan.Status.ARCHIVED}) & ~Q(**{f"{p}status": Plan.Status.DRAFT,
-                                                                   f"{p}version__gt": 1})
+        return ~Q(**{f"{p}status": Plan.Status.ARCHIVED}) & ~Q(
+            **{f"{p}status": Plan.Status.DRAFT, f"{p}version__gt": 1}
+        )
 
     def clean(self) -> None:
         if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
@@ -232,8 +292,9 @@ class Pillar(SingleLineNames, models.Model):
     """施策の柱 / 基本目標, optionally nested (基本目標 → 取組分野)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars", verbose_name=_("計画"))
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
-                               verbose_name=_("上位の柱"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("上位の柱")
+    )
     code = models.CharField(_("柱コード"), max_length=32)
     name = models.CharField(_("施策の柱"), max_length=200)
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
@@ -260,15 +321,21 @@ class Membership(SingleLineNames, models.Model):
     municipalities: `compare_scope` is blank (own only), a 2-digit prefecture code, or "national".
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership",
-                                verbose_name=_("ユーザー"))
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="memberships",
-                                     verbose_name=_("自治体"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("ユーザー")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("自治体")
+    )
     departments = models.ManyToManyField(Department, blank=True, related_name="members", verbose_name=_("所属部署"))
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
     receives_reminders = models.BooleanField(_("期限通知メールを受け取る"), default=True)
-    compare_scope = models.CharField(_("比較できる範囲"), max_length=16, blank=True,
-                                     help_text=_("空欄: 自団体のみ / 都道府県コード2桁 / national（全国）"))
+    compare_scope = models.CharField(
+        _("比較できる範囲"),
+        max_length=16,
+        blank=True,
+        help_text=_("空欄: 自団体のみ / 都道府県コード2桁 / national（全国）"),
+    )
 
     class Meta:
         verbose_name = _("所属")
@@ -291,8 +358,9 @@ class ImportRun(models.Model):
         FAILED = "failed", _("エラー")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="imports", verbose_name=_("計画"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             verbose_name=_("実行者"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("実行者")
+    )
     file_name = models.CharField(_("ファイル名"), max_length=255)
     file_sha256 = models.CharField(_("ファイルのハッシュ"), max_length=64, blank=True)
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices)
@@ -327,8 +395,9 @@ class AuditEvent(models.Model):
         DATA_CHANGE = "data_change", _("データ変更")
 
     at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             verbose_name=_("ユーザー"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("ユーザー")
+    )
     username = models.CharField(_("ユーザー名"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=32, choices=Action.choices, db_index=True)
     target = models.CharField(_("対象"), max_length=255, blank=True)

@@ -16,8 +16,18 @@ class Role(TextChoices):
 # Model permissions per role (app_label.codename). Object-level rules (which department) are in
 # plans.permissions; these only open the doors the role may walk through at all.
 _ALL_MODELS = {
-    "plans": ["municipality", "department", "plan", "pillar", "membership", "importrun", "auditevent",
-              "frameworkedition", "nationalitem", "itemcrosswalk"],
+    "plans": [
+        "municipality",
+        "department",
+        "plan",
+        "pillar",
+        "membership",
+        "importrun",
+        "auditevent",
+        "frameworkedition",
+        "nationalitem",
+        "itemcrosswalk",
+    ],
     "measures": ["measure", "indicator", "indicatorvalue", "progressupdate"],
     "milestones": ["milestone", "reminderlog", "duedatechangerequest"],
 }
@@ -31,10 +41,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: _perms(("view", "add", "change", "delete"), _ALL_MODELS) + ["jobs.view_job", "jobs.delete_job"],
     Role.STAFF: _perms(("view",), _ALL_MODELS)
     + ["milestones.change_milestone", "measures.add_progressupdate", "measures.add_indicatorvalue"],
-    Role.COUNCIL: _perms(("view",), {k: [m for m in v if m not in ("membership", "auditevent", "importrun",
-                                                                    "reminderlog")]
-                                     for k, v in _ALL_MODELS.items()}),
-    Role.VIEWER: _perms(("view",), {k: [m for m in v if m not in ("membership", "auditevent", "importrun",
-                                                                   "reminderlog")]
-                                    for k, v in _ALL_MODELS.items()}),
+    Role.COUNCIL: _perms(
+        ("view",),
+        {
+            k: [m for m in v if m not in ("membership", "auditevent", "importrun", "reminderlog")]
+            for k, v in _ALL_MODELS.items()
+        },
+    ),
+    Role.VIEWER: _perms(
+        ("view",),
+        {
+            k: [m for m in v if m not in ("membership", "auditevent", "importrun", "reminderlog")]
+            for k, v in _ALL_MODELS.items()
+        },
+    ),
 }

@@ -22,8 +22,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if redis_result is not None:
         checks["redis"] = {"ok": redis_result[0], "detail": redis_result[1]}
     healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks}, status=200 if healthy else 503)
 
 
 # Where each role lands after login ("/"). A role without an entry sees the plan list below.

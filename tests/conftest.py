@@ -60,8 +60,15 @@ def cast(db) -> Cast:
     milestone = MilestoneFactory(measure=measure, code="M01-1")
     other_measure = MeasureFactory(plan=other_plan, owner_department=other_dept, code="M01")
     return Cast(
-        city=city, other_city=other_city, joho=joho, shimin=shimin, plan=plan, other_plan=other_plan,
-        measure=measure, milestone=milestone, other_measure=other_measure,
+        city=city,
+        other_city=other_city,
+        joho=joho,
+        shimin=shimin,
+        plan=plan,
+        other_plan=other_plan,
+        measure=measure,
+        milestone=milestone,
+        other_measure=other_measure,
         admin=make_user("admin1", "admin", city, [joho]),
         alice=make_user("alice", "staff", city, [joho]),
         bob=make_user("bob", "staff", city, [shimin]),

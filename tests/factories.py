@@ -145,8 +145,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
-def make_user(username: str, role: str | None, municipality: Municipality | None,
-              departments: list[Department] = (), **membership) -> User:
+def make_user(
+    username: str, role: str | None, municipality: Municipality | None, departments: list[Department] = (), **membership
+) -> User:
     """A user with a role Group and a Membership (role None: logged in but no role)."""
     user = UserFactory(username=username, is_staff=role == "admin")
     if role:

@@ -42,8 +42,11 @@ def redis_url() -> str:
 
 def chromium_path() -> str:
     path = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
-    require("Chromium", bool(shutil.which(path) or os.path.exists(path)),
-            "install the Debian packages chromium and chromium-driver")
+    require(
+        "Chromium",
+        bool(shutil.which(path) or os.path.exists(path)),
+        "install the Debian packages chromium and chromium-driver",
+    )
     return path
 
 

@@ -179,14 +179,24 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # through jobs/, due-date requests are decided on the 事務局's home): visible to their city's admin, to no one
     # else, changed by no one here.
     "evaluations.evaluationround": tenant_row(
-        **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED, autocomplete=NA,
+        **NO_EXPORT,
+        add=DENIED,
+        change=VIEW,
+        delete=DENIED,
+        autocomplete=NA,
         b={"change": GONE, "delete": DENIED, "revert": GONE},
     ),
     "evaluations.measureevaluation": tenant_row(
-        **NO_EXPORT, add=DENIED, change=VIEW, delete=DENIED, autocomplete=NA,
+        **NO_EXPORT,
+        add=DENIED,
+        change=VIEW,
+        delete=DENIED,
+        autocomplete=NA,
         b={"change": GONE, "delete": DENIED, "revert": GONE},
     ),
-    "jobs.job": tenant_row(**NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}),
+    "jobs.job": tenant_row(
+        **NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}
+    ),
     "milestones.duedatechangerequest": tenant_row(
         **NO_HISTORY_PAGES, **NO_EXPORT, add=DENIED, change=VIEW, autocomplete=NA, b={"change": GONE}
     ),
@@ -331,28 +341,38 @@ SUBJECTS: dict[str, tuple[Callable, str]] = {
     "evaluations.evaluationround": (lambda cast: _evaluation_round(cast), "テストDX"),
     "evaluations.measureevaluation": (lambda cast: _evaluation_round(cast).evaluations.get(), "M01"),
     "jobs.job": (
-        lambda cast: Job.objects.create(kind="importing.export", municipality=cast.city, user=cast.admin,
-                                        state=Job.State.SUCCEEDED),
+        lambda cast: Job.objects.create(
+            kind="importing.export", municipality=cast.city, user=cast.admin, state=Job.State.SUCCEEDED
+        ),
         "計画のExcelエクスポート",
     ),
     "milestones.duedatechangerequest": (
         lambda cast: DueDateChangeRequest.objects.create(
-            milestone=cast.milestone, previous_due_date=cast.milestone.due_date,
-            requested_due_date=cast.milestone.due_date + dt.timedelta(days=30), reason="マトリクス",
-            requested_by=cast.alice),
+            milestone=cast.milestone,
+            previous_due_date=cast.milestone.due_date,
+            requested_due_date=cast.milestone.due_date + dt.timedelta(days=30),
+            reason="マトリクス",
+            requested_by=cast.alice,
+        ),
         "M01-1",
     ),
     "council.councilsession": (
-        lambda cast: council_services.session_create(municipality=cast.city, name="マトリクス定例会",
-                                                     starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 6, 20)),
+        lambda cast: council_services.session_create(
+            municipality=cast.city, name="マトリクス定例会", starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 6, 20)
+        ),
         "マトリクス",
     ),
     "council.commitment": (
         lambda cast: council_services.commitment_create(
-            session=council_services.session_create(municipality=cast.city, name="定例会M", starts_on=dt.date(2026, 6, 1),
-                                                    ends_on=dt.date(2026, 6, 20)),
-            questioner="マトリクス議員", answering_official="市長", words="検討する", owner_department=cast.joho,
-            due_fy=2026),
+            session=council_services.session_create(
+                municipality=cast.city, name="定例会M", starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 6, 20)
+            ),
+            questioner="マトリクス議員",
+            answering_official="市長",
+            words="検討する",
+            owner_department=cast.joho,
+            due_fy=2026,
+        ),
         "マトリクス",
     ),
 }

@@ -53,8 +53,10 @@ def test_anonymous_gets_nothing_unless_public_mode_and_then_only_approved_plans(
     cast.other_plan.save()
     ids = [p["id"] for p in client.get("/api/plans/").json()["results"]]
     assert ids == [cast.plan.id]
-    body = "".join(client.get(u).content.decode() for u in
-                   ("/api/plans/", "/api/measures/", "/api/milestones/", "/api/indicator-values/"))
+    body = "".join(
+        client.get(u).content.decode()
+        for u in ("/api/plans/", "/api/measures/", "/api/milestones/", "/api/indicator-values/")
+    )
     assert "alice" not in body and "@example.jp" not in body and "庁内限りのメモ" not in body
 
 

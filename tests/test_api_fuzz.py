@@ -25,9 +25,9 @@ def test_no_api_input_causes_a_server_error(live_server, settings_public):
     failures, cases = [], 0
 
     for operation in operations:
+
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def run(case):
             nonlocal cases
             cases += 1

@@ -256,8 +256,13 @@ def test_a_due_date_moved_by_an_approved_request_says_why(history):
 
     staff = make_user("tanto", "staff", history.plan.municipality, [history.measure.owner_department])
     DueDateChangeRequest.objects.create(
-        milestone=history.b, previous_due_date=dt.date(2025, 6, 30), requested_due_date=dt.date(2025, 12, 31),
-        reason="ベンダーの提供開始が遅れたため", requested_by=staff, state=DueDateChangeRequest.State.APPROVED)
+        milestone=history.b,
+        previous_due_date=dt.date(2025, 6, 30),
+        requested_due_date=dt.date(2025, 12, 31),
+        reason="ベンダーの提供開始が遅れたため",
+        requested_by=staff,
+        state=DueDateChangeRequest.State.APPROVED,
+    )
     changes = changes_between(plan=history.plan, since=dt.date(2025, 8, 1), until=TODAY)
     moved = next(c for c in changes.changes if c.kind == "due_moved")
     assert moved.note == "当初期限 2025/6/30（理由: ベンダーの提供開始が遅れたため）"

@@ -62,8 +62,16 @@ def test_a_garbage_forwarded_header_falls_back_to_the_socket_address(rf, setting
 def test_record_is_what_imports_and_exports_call(cast):
     request = RequestFactory().post("/imports/", REMOTE_ADDR="10.0.0.8")
     request.user = cast.admin
-    event = audit.record(request=request, action="import", target=f"plan:{cast.plan.pk}", file_name="計画.xlsx",
-                         rows=120, on=datetime.date(2026, 4, 1), password="never-kept", api_token="nope")
+    event = audit.record(
+        request=request,
+        action="import",
+        target=f"plan:{cast.plan.pk}",
+        file_name="計画.xlsx",
+        rows=120,
+        on=datetime.date(2026, 4, 1),
+        password="never-kept",
+        api_token="nope",
+    )
     event.refresh_from_db()
     assert event.action == "import" and event.user == cast.admin and event.ip_address == "10.0.0.8"
     assert event.detail == {"file_name": "計画.xlsx", "rows": 120, "on": "2026-04-01"}
@@ -84,7 +92,11 @@ def test_adding_and_removing_a_role_group_is_a_permission_change(cast):
     cast.bob.groups.remove(admin_group)
     add, remove = _events("permission_change")
     assert (add.target, add.detail["field"], add.detail["change"], add.detail["values"]) == (
-        "bob", "groups", "add", ["admin"])
+        "bob",
+        "groups",
+        "add",
+        ["admin"],
+    )
     assert (remove.target, remove.detail["change"]) == ("bob", "remove")
 
 
@@ -119,10 +131,18 @@ def test_a_change_in_the_admin_names_the_admin_who_made_it(client, cast):
     superuser.save()
     client.force_login(superuser)
     url = reverse("admin:plans_membership_change", args=[cast.bob.membership.pk])
-    response = client.post(url, {
-        "user": cast.bob.pk, "municipality": cast.city.pk, "departments": [cast.shimin.pk, cast.joho.pk],
-        "display_name": "bob", "receives_reminders": "on", "compare_scope": "",
-    }, REMOTE_ADDR="10.4.4.4")
+    response = client.post(
+        url,
+        {
+            "user": cast.bob.pk,
+            "municipality": cast.city.pk,
+            "departments": [cast.shimin.pk, cast.joho.pk],
+            "display_name": "bob",
+            "receives_reminders": "on",
+            "compare_scope": "",
+        },
+        REMOTE_ADDR="10.4.4.4",
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     events = _events("permission_change")
     assert {e.detail["field"] for e in events} >= {"membership", "departments"}

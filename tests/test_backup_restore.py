@@ -32,16 +32,18 @@ print(json.dumps({m._meta.label_lower: m.objects.count() for m in apps.get_model
 def manage(database_url: str, *args: str) -> str:
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "True"}
     env.pop("DATABASE_REPLICA_URL", None)
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, f"manage.py {' '.join(args)}: {result.stdout}\n{result.stderr}"
     return result.stdout
 
 
 def counts(database_url: str) -> dict[str, int]:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "dxportal.settings"}
-    out = subprocess.run([sys.executable, "-c", COUNT_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     return json.loads(out)
 
 
@@ -57,8 +59,13 @@ def scratch_databases(tmp_path_factory):
 
     base = configured["NAME"].removeprefix("test_")
     names = [f"{base}_backup_src", f"{base}_restore"]
-    admin = psycopg2.connect(dbname="postgres", user=configured["USER"], password=configured["PASSWORD"],
-                             host=configured["HOST"], port=configured["PORT"] or 5432)
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=configured["USER"],
+        password=configured["PASSWORD"],
+        host=configured["HOST"],
+        port=configured["PORT"] or 5432,
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         for name in names:
@@ -97,9 +104,11 @@ def test_a_dump_of_the_demo_data_restores_into_an_empty_database_with_the_same_r
 
 def test_the_restored_users_can_still_log_in_with_their_roles(restored):
     _source, restore = restored
-    code = ("import django; django.setup(); from django.contrib.auth.models import User; "
-            "u = User.objects.get(username='admin'); print(u.check_password('dxportal-demo'), "
-            "sorted(u.groups.values_list('name', flat=True)))")
+    code = (
+        "import django; django.setup(); from django.contrib.auth.models import User; "
+        "u = User.objects.get(username='admin'); print(u.check_password('dxportal-demo'), "
+        "sorted(u.groups.values_list('name', flat=True)))"
+    )
     env = {**os.environ, "DATABASE_URL": restore, "DJANGO_SETTINGS_MODULE": "dxportal.settings"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True ['admin']"

@@ -48,7 +48,7 @@ def hand(cast):
     """A plan whose every number is computed by hand in the tests below."""
     a, b = cast.joho, cast.shimin
     plan = PlanFactory(municipality=cast.city, code="hand", start_fy=2023, end_fy=2027)
-    m1 = MeasureFactory(plan=plan, owner_department=a, code="H1", items=[1, 3], title="=HYPERLINK(\"x\")")
+    m1 = MeasureFactory(plan=plan, owner_department=a, code="H1", items=[1, 3], title='=HYPERLINK("x")')
     for status, due in [(D, "2025-06-01"), (C, "2025-07-01"), (P, "2025-09-30"), (N, "2025-10-20")]:
         MilestoneFactory(measure=m1, status=status, due_date=dt.date.fromisoformat(due))
     m2 = MeasureFactory(plan=plan, owner_department=b, code="H2", items=[3])  # no milestones: its latest 40 %
@@ -59,11 +59,25 @@ def hand(cast):
         MilestoneFactory(measure=m3, status=D, due_date=dt.date.fromisoformat(due))
     m4 = MeasureFactory(plan=plan, owner_department=a, code="H4", items=[4])
     MilestoneFactory(measure=m4, status=P, due_date=dt.date(2026, 6, 1))
-    lower = IndicatorFactory(measure=m4, name="押印が必要な手続", direction=Indicator.Direction.LOWER,
-                             baseline_value=1000, target_value=0, baseline_date=dt.date(2023, 4, 1), target_fy=2027)
+    lower = IndicatorFactory(
+        measure=m4,
+        name="押印が必要な手続",
+        direction=Indicator.Direction.LOWER,
+        baseline_value=1000,
+        target_value=0,
+        baseline_date=dt.date(2023, 4, 1),
+        target_fy=2027,
+    )
     IndicatorValueFactory(indicator=lower, value=900, as_of=dt.date(2025, 9, 30))  # 10 % of the way: D, behind
-    reached = IndicatorFactory(measure=m3, name="待ち時間（分）", direction=Indicator.Direction.LOWER,
-                               baseline_value=50, target_value=10, baseline_date=dt.date(2023, 4, 1), target_fy=2027)
+    reached = IndicatorFactory(
+        measure=m3,
+        name="待ち時間（分）",
+        direction=Indicator.Direction.LOWER,
+        baseline_value=50,
+        target_value=10,
+        baseline_date=dt.date(2023, 4, 1),
+        target_fy=2027,
+    )
     IndicatorValueFactory(indicator=reached, value=8, as_of=dt.date(2025, 9, 1))  # below target: A
     MeasureFactory(plan=plan, owner_department=a, code="H5", items=[1])  # nothing at all: 0 %, 未着手
     return plan
@@ -89,8 +103,13 @@ def test_departments_kpi_grades_and_health_counts_match_hand_computation(hand, c
     depts = {row.label: row for row in data.departments}
     assert depts["情報政策課"].ratio == pytest.approx(1 / 5)  # H1 1/3 w3, H4 0 w1, H5 0 w1
     assert depts["市民課"].ratio == pytest.approx(2.4 / 3)
-    assert data.total.by_health == {Health.LATE: 1, Health.ON_TRACK: 1, Health.DONE: 1, Health.WARNING: 1,
-                                    Health.NOT_STARTED: 1}
+    assert data.total.by_health == {
+        Health.LATE: 1,
+        Health.ON_TRACK: 1,
+        Health.DONE: 1,
+        Health.WARNING: 1,
+        Health.NOT_STARTED: 1,
+    }
     grades = {k.name: k.grade for k in data.kpis}
     assert grades == {"押印が必要な手続": "D", "待ち時間（分）": "A"}
     assert dict(data.grade_counts)["D"] == 1 and dict(data.grade_counts)["A"] == 1
@@ -114,8 +133,9 @@ def test_timeline_marks_today_and_overdue(hand):
 
 
 def _counted_links(html: str) -> list[tuple[str, int]]:
-    links = re.findall(r'<a (?:class="[^"]*" )?href="(/dashboard/(?:items|milestones|kpis)/\?[^"#]*)"[^>]*>(\d+)</a>',
-                       html)
+    links = re.findall(
+        r'<a (?:class="[^"]*" )?href="(/dashboard/(?:items|milestones|kpis)/\?[^"#]*)"[^>]*>(\d+)</a>', html
+    )
     return [(unescape(href), int(n)) for href, n in links]
 
 
@@ -154,8 +174,18 @@ def test_council_and_viewer_land_on_the_dashboard_and_staff_do_not(cast, client)
     assert client.get("/").url != reverse("dashboard:overview")
 
 
-@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/items/", "/dashboard/milestones/", "/dashboard/kpis/",
-                                 "/dashboard/timeline/", "/dashboard/compare/", "/dashboard/export/items.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/",
+        "/dashboard/items/",
+        "/dashboard/milestones/",
+        "/dashboard/kpis/",
+        "/dashboard/timeline/",
+        "/dashboard/compare/",
+        "/dashboard/export/items.csv",
+    ],
+)
 def test_dashboard_is_read_only_for_everyone(cast, client, url):
     for user in (cast.council, cast.viewer, cast.alice, cast.admin):
         client.force_login(user)
@@ -166,7 +196,7 @@ def test_dashboard_is_read_only_for_everyone(cast, client, url):
 def test_council_sees_no_edit_controls(hand, cast, client):
     client.force_login(cast.council)
     html = client.get("/dashboard/?plan=hand").content.decode()
-    assert 'method="post"' not in html.split('<main')[1].split('</main>')[0]
+    assert 'method="post"' not in html.split("<main")[1].split("</main>")[0]
 
 
 def test_anonymous_is_sent_to_login_when_public_mode_is_off(cast, client, settings):
@@ -194,8 +224,10 @@ def test_public_mode_shows_approved_plans_without_internal_comments_or_names(han
     assert client.get(f"/dashboard/?muni={cast.city.code}&plan=hand").status_code == 404  # drafts stay inside
     hand.status = "approved"
     hand.save()
-    pages = [client.get(f"{u}?muni={cast.city.code}&plan=hand") for u in
-             ("/dashboard/", "/dashboard/items/", "/dashboard/milestones/", "/dashboard/timeline/")]
+    pages = [
+        client.get(f"{u}?muni={cast.city.code}&plan=hand")
+        for u in ("/dashboard/", "/dashboard/items/", "/dashboard/milestones/", "/dashboard/timeline/")
+    ]
     assert all(p.status_code == 200 for p in pages)
     text = "".join(p.content.decode() for p in pages)
     assert "内部の検討メモ" not in text and "council1" not in text and "@example.jp" not in text
@@ -207,12 +239,14 @@ def test_exports_contain_what_the_page_shows(hand, cast, client):
     client.force_login(cast.council)
     with time_machine.travel(dt.datetime(2025, 10, 1, 9, tzinfo=dt.UTC), tick=False):
         page = client.get("/dashboard/?plan=hand").content.decode()
-        rows = list(csv.reader(io.StringIO(client.get("/dashboard/export/items.csv?plan=hand")
-                                           .content.decode("utf-8-sig"))))
+        rows = list(
+            csv.reader(io.StringIO(client.get("/dashboard/export/items.csv?plan=hand").content.decode("utf-8-sig")))
+        )
         wb = load_workbook(io.BytesIO(client.get("/dashboard/export/items.xlsx?plan=hand").content))
         measures_csv = client.get("/dashboard/export/measures.csv?plan=hand").content.decode("utf-8-sig")
-        overdue = list(csv.reader(io.StringIO(client.get("/dashboard/export/overdue.csv?plan=hand")
-                                              .content.decode("utf-8-sig"))))
+        overdue = list(
+            csv.reader(io.StringIO(client.get("/dashboard/export/overdue.csv?plan=hand").content.decode("utf-8-sig")))
+        )
     assert len(rows) == 12  # header + the 11 items
     item3 = next(r for r in rows if r[0] == "3")
     assert item3[4] == "35" and "35%" in page  # the same percent on the page and in the file
@@ -220,13 +254,21 @@ def test_exports_contain_what_the_page_shows(hand, cast, client):
     assert sheet.cell(row=3, column=2).value == rows[1][1]  # title row, header row, then item 1
     assert sheet.max_row == 13
     assert "'=HYPERLINK" in measures_csv  # formula injection neutralised
-    assert [r[0] for r in overdue[1:]] == [m.code for m in milestone_list(plan=hand, filters=Filters(),
-                                                                           state="overdue", today=TODAY)]
+    assert [r[0] for r in overdue[1:]] == [
+        m.code for m in milestone_list(plan=hand, filters=Filters(), state="overdue", today=TODAY)
+    ]
 
 
 def test_safe_cell_neutralises_formula_prefixes():
     assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "ok", -3, Decimal("1.5"))] == [
-        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "ok", -3, Decimal("1.5")]
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "ok",
+        -3,
+        Decimal("1.5"),
+    ]
 
 
 def test_comparison_shows_only_the_own_municipality_without_a_compare_scope(cast, client):

@@ -45,7 +45,7 @@ def _pages_use_fixed_queries(client, django_assert_num_queries, plan: Plan) -> N
 def _main(response) -> str:
     """The page's <main> (outside it, CSRF tokens differ per request)."""
     html = response.content.decode()
-    return html[html.index("<main"):html.index("</main>")]
+    return html[html.index("<main") : html.index("</main>")]
 
 
 @pytest.mark.django_db

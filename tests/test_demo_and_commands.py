@@ -23,8 +23,9 @@ def _debug(settings):
 
 
 def _counts():
-    return [m.objects.count() for m in (Municipality, Department, Plan, Measure, Milestone, ProgressUpdate,
-                                        IndicatorValue)]
+    return [
+        m.objects.count() for m in (Municipality, Department, Plan, Measure, Milestone, ProgressUpdate, IndicatorValue)
+    ]
 
 
 def test_seed_demo_covers_all_eleven_items_and_every_role():
@@ -93,6 +94,7 @@ def test_scale_municipality_codes_are_valid_and_distinct():
 def test_manage_check_and_no_missing_migrations():
     env = {**os.environ}
     for args in (["check", "--fail-level", "WARNING"], ["makemigrations", "--check", "--dry-run"]):
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stdout + result.stderr

@@ -31,11 +31,19 @@ def settings_env_vars() -> set[str]:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
             if (isinstance(func, ast.Name) and func.id in {"envbool", "envint", "envlist"}) or (
-                    isinstance(func, ast.Attribute) and (func.attr == "getenv" or (
-                    func.attr == "get" and isinstance(func.value, ast.Attribute) and func.value.attr == "environ"))):
+                isinstance(func, ast.Attribute)
+                and (
+                    func.attr == "getenv"
+                    or (func.attr == "get" and isinstance(func.value, ast.Attribute) and func.value.attr == "environ")
+                )
+            ):
                 names.add(node.args[0].value)
-        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "environ" and isinstance(node.slice, ast.Constant)):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "environ"
+            and isinstance(node.slice, ast.Constant)
+        ):
             names.add(node.slice.value)
     return names
 
@@ -56,8 +64,17 @@ def command_text(service: str) -> str:
 
 def test_the_settings_parser_finds_the_variables_we_know_about():
     found = settings_env_vars()
-    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "EMAIL_HOST", "TRUSTED_PROXY",
-            "AXES_FAILURE_LIMIT", "ADMIN_URL"} <= found
+    assert {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DEBUG",
+        "EMAIL_HOST",
+        "TRUSTED_PROXY",
+        "AXES_FAILURE_LIMIT",
+        "ADMIN_URL",
+    } <= found
 
 
 def test_every_variable_the_settings_read_is_documented_in_env_example():
@@ -105,7 +122,9 @@ def test_the_app_talks_to_the_compose_database_and_redis():
     db_env = SERVICES["db"]["environment"]
     for service in APP_SERVICES:
         env = SERVICES[service]["environment"]
-        db = dj_database_url.parse(env["DATABASE_URL"].replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "pw"))
+        db = dj_database_url.parse(
+            env["DATABASE_URL"].replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "pw")
+        )
         assert db["ENGINE"] == "django.db.backends.postgresql"
         assert (db["HOST"], db["NAME"], db["USER"]) == ("db", db_env["POSTGRES_DB"], db_env["POSTGRES_USER"])
         assert env["REDIS_URL"].startswith("redis://redis:6379/")
@@ -132,8 +151,10 @@ def test_web_migrates_then_execs_gunicorn_on_the_wsgi_application():
 
 def test_static_files_are_collected_into_the_image_and_served_by_whitenoise():
     assert "manage.py collectstatic --noinput" in DOCKERFILE
-    assert settings.MIDDLEWARE[:2] == ["django.middleware.security.SecurityMiddleware",
-                                       "whitenoise.middleware.WhiteNoiseMiddleware"]
+    assert settings.MIDDLEWARE[:2] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
     requirements = (ROOT / "requirements.txt").read_text()
     assert re.search(r"^whitenoise==", requirements, re.MULTILINE)
     assert re.search(r"^gunicorn==", requirements, re.MULTILINE)
@@ -178,8 +199,13 @@ def test_secrets_and_local_state_stay_out_of_the_image():
 
 
 def _run_healthcheck(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "deploy" / "healthcheck.py"), *args],
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "healthcheck.py"), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_the_web_healthcheck_passes_against_a_running_server(live_server):

@@ -15,10 +15,15 @@ from core.fiscal import (
 )
 
 
-@pytest.mark.parametrize(("day", "fy"), [
-    (dt.date(2026, 3, 31), 2025), (dt.date(2026, 4, 1), 2026), (dt.date(2025, 12, 31), 2025),
-    (dt.date(2026, 1, 1), 2025),
-])
+@pytest.mark.parametrize(
+    ("day", "fy"),
+    [
+        (dt.date(2026, 3, 31), 2025),
+        (dt.date(2026, 4, 1), 2026),
+        (dt.date(2025, 12, 31), 2025),
+        (dt.date(2026, 1, 1), 2025),
+    ],
+)
 def test_fiscal_year_turns_on_april_first(day, fy):
     assert fiscal_year(day) == fy
 
@@ -46,10 +51,24 @@ def test_fiscal_year_labels():
     assert format_fiscal_year_short(2025) == "R7"
 
 
-@pytest.mark.parametrize("text", [
-    "2025-04-01", "2025/4/1", "2025.4.1", "20250401", "2025年4月1日", "令和7年4月1日", "R7.4.1", "R7/4/1",
-    "r7.4.1", "２０２５／４／１", "令和７年４月１日", " 2025/04/01 ", "2025-04-01 00:00:00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-04-01",
+        "2025/4/1",
+        "2025.4.1",
+        "20250401",
+        "2025年4月1日",
+        "令和7年4月1日",
+        "R7.4.1",
+        "R7/4/1",
+        "r7.4.1",
+        "２０２５／４／１",
+        "令和７年４月１日",
+        " 2025/04/01 ",
+        "2025-04-01 00:00:00",
+    ],
+)
 def test_parse_date_accepts_every_documented_form(text):
     assert parse_date(text) == dt.date(2025, 4, 1)
 
@@ -61,22 +80,36 @@ def test_parse_date_gannen_and_boundaries():
     assert parse_date(dt.datetime(2025, 4, 1, 0, 0)) == dt.date(2025, 4, 1)
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("令和1年4月30日", "令和の期間外"),  # 令和 began on 5/1
-    ("2025/2/29", "存在しない日付"),
-    ("R7.13.1", "存在しない日付"),
-    ("来年の春", "日付として読めません"),
-    ("", "空"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("令和1年4月30日", "令和の期間外"),  # 令和 began on 5/1
+        ("2025/2/29", "存在しない日付"),
+        ("R7.13.1", "存在しない日付"),
+        ("来年の春", "日付として読めません"),
+        ("", "空"),
+    ],
+)
 def test_parse_date_rejects_with_a_japanese_reason(text, fragment):
     with pytest.raises(JapaneseDateError, match=fragment):
         parse_date(text)
 
 
-@pytest.mark.parametrize(("value", "fy"), [
-    ("2025", 2025), (2025, 2025), (2025.0, 2025), ("2025年度", 2025), ("令和7年度", 2025), ("R7", 2025),
-    ("r7", 2025), ("令和元年度", 2019), ("平成31年度", 2019), ("２０２５年度", 2025),
-])
+@pytest.mark.parametrize(
+    ("value", "fy"),
+    [
+        ("2025", 2025),
+        (2025, 2025),
+        (2025.0, 2025),
+        ("2025年度", 2025),
+        ("令和7年度", 2025),
+        ("R7", 2025),
+        ("r7", 2025),
+        ("令和元年度", 2019),
+        ("平成31年度", 2019),
+        ("２０２５年度", 2025),
+    ],
+)
 def test_parse_fiscal_year(value, fy):
     assert parse_fiscal_year(value) == fy
 

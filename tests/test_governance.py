@@ -403,8 +403,12 @@ def test_the_builder_proposes_pending_due_date_requests_and_self_assessment_disc
     from milestones.models import DueDateChangeRequest
 
     request = DueDateChangeRequest.objects.create(
-        milestone=city.milestone, previous_due_date=city.milestone.due_date,
-        requested_due_date=dt.date(2027, 3, 31), reason="調達の遅れ", requested_by=city.alice)
+        milestone=city.milestone,
+        previous_due_date=city.milestone.due_date,
+        requested_due_date=dt.date(2027, 3, 31),
+        reason="調達の遅れ",
+        requested_by=city.alice,
+    )
     before_meeting = timezone.make_aware(dt.datetime(2026, 11, 10, 9, 0))
     DueDateChangeRequest.objects.filter(pk=request.pk).update(requested_at=before_meeting)
     proposals = _keys(city.meeting)

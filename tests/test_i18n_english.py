@@ -94,8 +94,15 @@ def test_staff_work_page_renders_in_english(client, cast):
     response = client.get(reverse("work:mine"))
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("My department's work", "Milestones (nearest due first)", "Owner department",
-                 "Change password", "Notification settings", "Log out", "Report progress"):
+    for text in (
+        "My department's work",
+        "Milestones (nearest due first)",
+        "Owner department",
+        "Change password",
+        "Notification settings",
+        "Log out",
+        "Report progress",
+    ):
         assert text in html, text
     labels = _text_nodes(html)
     for japanese in ("担当の取組", "マイルストーン", "施策", "担当部署", "パスワード変更", "ログアウト", "進捗を報告"):
@@ -112,11 +119,23 @@ def test_council_dashboard_renders_in_english(client, cast):
     response = client.get(reverse("dashboard:overview"))
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("DX Promotion Plan progress dashboard", "Overall status", "Overdue milestones",
-                 "Progress by national item", "Timeline"):
+    for text in (
+        "DX Promotion Plan progress dashboard",
+        "Overall status",
+        "Overdue milestones",
+        "Progress by national item",
+        "Timeline",
+    ):
         assert text in html, text
     labels = _text_nodes(html)
-    for japanese in ("進捗ダッシュボード", "全体の状況", "期限超過のマイルストーン", "工程表", "マイルストーン", "概要"):
+    for japanese in (
+        "進捗ダッシュボード",
+        "全体の状況",
+        "期限超過のマイルストーン",
+        "工程表",
+        "マイルストーン",
+        "概要",
+    ):
         assert japanese not in labels, japanese
     assert "DX推進計画 進捗ダッシュボード" not in html
     assert "基準日" not in html and "年" not in re.search(r'<p class="as-of">.*?</p>', html).group(0)
@@ -129,8 +148,13 @@ def test_admin_index_renders_in_english(client, cast):
     response = client.get(f"/{settings.ADMIN_URL}")
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("DX Portal administration", "Municipal DX promotion plan administration",
-                 "Measures &amp; indicators", "Milestones &amp; notifications", "Plans &amp; organisation"):
+    for text in (
+        "DX Portal administration",
+        "Municipal DX promotion plan administration",
+        "Measures &amp; indicators",
+        "Milestones &amp; notifications",
+        "Plans &amp; organisation",
+    ):
         assert text in html, text
     for japanese in ("管理", "施策・指標", "マイルストーン", "計画・組織", "国の取組事項"):
         assert japanese not in html, japanese

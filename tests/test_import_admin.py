@@ -75,7 +75,11 @@ def test_an_admin_previews_then_confirms_a_workbook(client, cast):
     assert f"インポート #{run.pk} (plan.xlsx)" in history.content.decode()
     # the same confirm again does nothing more
     again = _confirm(client, cast.plan, run)
-    assert again.status_code == 302 and again.url.endswith("/import/") and Milestone.objects.filter(plan=cast.plan).count() == 151
+    assert (
+        again.status_code == 302
+        and again.url.endswith("/import/")
+        and Milestone.objects.filter(plan=cast.plan).count() == 151
+    )
 
 
 def test_the_preview_shows_changes_before_and_after(client, cast):
@@ -100,7 +104,11 @@ def test_errors_are_listed_and_there_is_no_confirm_button(client, cast):
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.FAILED
     refused = _confirm(client, cast.plan, run)
-    assert refused.status_code == 302 and refused.url.endswith("/import/") and Measure.objects.filter(plan=cast.plan).count() == 1
+    assert (
+        refused.status_code == 302
+        and refused.url.endswith("/import/")
+        and Measure.objects.filter(plan=cast.plan).count() == 1
+    )
 
 
 @pytest.mark.parametrize(("name", "file_name", "source", "message", "overrides"), CORPUS, ids=[c[0] for c in CORPUS])
@@ -168,8 +176,18 @@ def test_the_measure_admin_exports_with_the_sheet_resource(client, cast):
     client.force_login(cast.admin)
     url = reverse("admin:measures_measure_export")
     assert client.get(url).status_code == 200
-    fields = ["code", "title", "summary", "current_issues", "national_items", "owner_department", "pillar",
-              "start_fy", "end_fy", "budget"]
+    fields = [
+        "code",
+        "title",
+        "summary",
+        "current_issues",
+        "national_items",
+        "owner_department",
+        "pillar",
+        "start_fy",
+        "end_fy",
+        "budget",
+    ]
     response = client.post(url, {"format": "0", "resource": "0", **{f"measureresource_{f}": "on" for f in fields}})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

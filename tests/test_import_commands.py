@@ -35,8 +35,19 @@ def workbook(tmp_path):
 
 
 def test_import_plan_exits_zero_and_imports(cast, workbook, capsys):
-    assert _run("import_plan", str(workbook), "--plan", "dx", "--municipality", cast.city.code,
-                "--user", cast.admin.username) == 0
+    assert (
+        _run(
+            "import_plan",
+            str(workbook),
+            "--plan",
+            "dx",
+            "--municipality",
+            cast.city.code,
+            "--user",
+            cast.admin.username,
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "施策: 新規 50 / 変更 0 / 変更なし 0 / エラー 0" in out and "取り込みました" in out
     assert Measure.objects.filter(plan=cast.plan).count() == 51
@@ -68,8 +79,22 @@ def test_a_file_with_errors_exits_non_zero_with_the_errors_on_stderr(cast, tmp_p
 def test_an_unknown_plan_exits_non_zero_unless_created(cast, workbook, capsys):
     assert _run("import_plan", str(workbook), "--plan", "new-plan") == 1
     assert "--create-plan" in capsys.readouterr().err
-    assert _run("import_plan", str(workbook), "--plan", "new-plan", "--create-plan", "--title", "新しい計画",
-                "--municipality", cast.city.code, "--start-fy", "2025") == 0
+    assert (
+        _run(
+            "import_plan",
+            str(workbook),
+            "--plan",
+            "new-plan",
+            "--create-plan",
+            "--title",
+            "新しい計画",
+            "--municipality",
+            cast.city.code,
+            "--start-fy",
+            "2025",
+        )
+        == 0
+    )
     plan = Plan.objects.get(code="new-plan")
     assert (plan.title, plan.start_fy, plan.end_fy, plan.measures.count()) == ("新しい計画", 2025, 2029, 50)
 
@@ -77,8 +102,12 @@ def test_an_unknown_plan_exits_non_zero_unless_created(cast, workbook, capsys):
 def test_a_failed_create_plan_leaves_no_plan_behind(cast, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"not a workbook")
-    assert _run("import_plan", str(path), "--plan", "p2", "--create-plan", "--title", "t",
-                "--municipality", cast.city.code) == 1
+    assert (
+        _run(
+            "import_plan", str(path), "--plan", "p2", "--create-plan", "--title", "t", "--municipality", cast.city.code
+        )
+        == 1
+    )
     assert not Plan.objects.filter(code="p2").exists()
 
 

@@ -17,27 +17,39 @@ from milestones.models import Milestone
 from .import_workbooks import MEASURE_HEADERS, MILESTONE_HEADERS, csv_bytes, realistic_sheets, xlsx
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (dt.datetime(2025, 4, 1, 0, 0), dt.date(2025, 4, 1)),  # an Excel date cell
-    ("2025-04-01", dt.date(2025, 4, 1)),
-    ("2025/4/1", dt.date(2025, 4, 1)),
-    ("2025年4月1日", dt.date(2025, 4, 1)),
-    ("令和7年4月1日", dt.date(2025, 4, 1)),
-    ("令和元年5月1日", dt.date(2019, 5, 1)),
-    ("R7.4.1", dt.date(2025, 4, 1)),
-    ("R7/4/1", dt.date(2025, 4, 1)),
-    ("２０２５／４／１", dt.date(2025, 4, 1)),
-    (" 令和７年４月１日 ", dt.date(2025, 4, 1)),
-    (45748, dt.date(2025, 4, 1)),  # a serial number in a cell formatted as number
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (dt.datetime(2025, 4, 1, 0, 0), dt.date(2025, 4, 1)),  # an Excel date cell
+        ("2025-04-01", dt.date(2025, 4, 1)),
+        ("2025/4/1", dt.date(2025, 4, 1)),
+        ("2025年4月1日", dt.date(2025, 4, 1)),
+        ("令和7年4月1日", dt.date(2025, 4, 1)),
+        ("令和元年5月1日", dt.date(2019, 5, 1)),
+        ("R7.4.1", dt.date(2025, 4, 1)),
+        ("R7/4/1", dt.date(2025, 4, 1)),
+        ("２０２５／４／１", dt.date(2025, 4, 1)),
+        (" 令和７年４月１日 ", dt.date(2025, 4, 1)),
+        (45748, dt.date(2025, 4, 1)),  # a serial number in a cell formatted as number
+    ],
+)
 def test_each_accepted_date_form_parses(text, expected):
     assert parsing.clean_date(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (2025, 2025), ("2025", 2025), ("2025年度", 2025), ("令和7年度", 2025), ("R7", 2025), ("令和元年度", 2019),
-    ("２０２５年度", 2025), (2025.0, 2025),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (2025, 2025),
+        ("2025", 2025),
+        ("2025年度", 2025),
+        ("令和7年度", 2025),
+        ("R7", 2025),
+        ("令和元年度", 2019),
+        ("２０２５年度", 2025),
+        (2025.0, 2025),
+    ],
+)
 def test_each_accepted_fiscal_year_form_parses(text, expected):
     assert parsing.clean_fiscal_year(text) == expected
 
@@ -52,14 +64,20 @@ def _measure_rows():
     return [MEASURE_HEADERS, ["C01", "CSVの施策", "", "", "3", "情報政策課", "", "令和7年度", "R9", "１２００"]]
 
 
-@pytest.mark.parametrize(("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp932", False)],
-                         ids=["utf8", "utf8-bom", "cp932"])
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp932", False)], ids=["utf8", "utf8-bom", "cp932"]
+)
 def test_a_csv_of_one_sheet_imports_in_each_encoding(cast, encoding, bom):
     data = csv_bytes(_measure_rows(), encoding=encoding, bom=bom)
     _, preview = services.plan_import(plan=cast.plan, data=data, file_name="施策.csv", user=None)
     assert preview.counts == {"施策": {"new": 1, "changed": 0, "unchanged": 0, "errors": 0}}
     measure = Measure.objects.get(plan=cast.plan, code="C01")
-    assert (measure.title, measure.start_fy, measure.end_fy, measure.budget_thousand_yen) == ("CSVの施策", 2025, 2027, 1200)
+    assert (measure.title, measure.start_fy, measure.end_fy, measure.budget_thousand_yen) == (
+        "CSVの施策",
+        2025,
+        2027,
+        1200,
+    )
 
 
 def test_a_cp932_csv_really_is_cp932_and_its_sheet_is_found_by_its_headers(cast):

@@ -83,7 +83,11 @@ def test_an_edited_copy_updates_exactly_the_edited_cells(cast):
     sheets["指標"][3][7] = 250
     run, preview = _import(cast.plan, xlsx(sheets), cast.admin, name="edited.xlsx")
     assert {n: (c["new"], c["changed"]) for n, c in preview.counts.items()} == {
-        "部署": (0, 0), "施策": (0, 1), "マイルストーン": (0, 1), "指標": (0, 1)}
+        "部署": (0, 0),
+        "施策": (0, 1),
+        "マイルストーン": (0, 1),
+        "指標": (0, 1),
+    }
     changes = preview.sheets["施策"].diffs[0].changes
     assert [(c.column, c.before, c.after) for c in changes] == [("施策名", "施策その5（デジタル化）", "新しい施策名")]
     measure = Measure.objects.get(plan=cast.plan, code="S005")
@@ -116,7 +120,9 @@ def test_a_new_actual_value_is_added_and_a_corrected_one_keeps_the_old_row(cast)
     _import(cast.plan, xlsx(sheets))
     k1 = Indicator.objects.get(plan=cast.plan, code="K001")
     assert [(v.value, v.is_current) for v in k1.values.order_by("recorded_at", "pk")] == [
-        (Decimal("41"), False), (Decimal("55"), True)]
+        (Decimal("41"), False),
+        (Decimal("55"), True),
+    ]
     assert k1.values.get(is_current=True).corrects.value == Decimal("41")
     assert Indicator.objects.get(plan=cast.plan, code="K002").values.get().as_of == dt.date(2025, 9, 30)
 
@@ -138,17 +144,43 @@ def test_national_items_are_read_by_number_or_name(cast, text):
 def test_english_headers_and_sheet_names_are_accepted(cast):
     sheets = realistic_sheets(3)
     english = {
-        "Measures": [["Code", "Title", "Summary", "Issues", "National items", "Department", "Pillar", "Start FY",
-                      "End FY", "Budget"]] + sheets["施策"][1:],
-        "Milestones": [["Code", "Measure code", "Title", "Kind", "Due date", "Department", "Status",
-                        "Completed on"]] + sheets["マイルストーン"][1:],
-        "KPIs": [["Code", "Measure code", "Name", "Unit", "Direction", "Baseline", "Baseline date", "Target",
-                  "Target FY", "Actual", "Actual date"]] + sheets["指標"][1:],
+        "Measures": [
+            [
+                "Code",
+                "Title",
+                "Summary",
+                "Issues",
+                "National items",
+                "Department",
+                "Pillar",
+                "Start FY",
+                "End FY",
+                "Budget",
+            ]
+        ]
+        + sheets["施策"][1:],
+        "Milestones": [["Code", "Measure code", "Title", "Kind", "Due date", "Department", "Status", "Completed on"]]
+        + sheets["マイルストーン"][1:],
+        "KPIs": [
+            [
+                "Code",
+                "Measure code",
+                "Name",
+                "Unit",
+                "Direction",
+                "Baseline",
+                "Baseline date",
+                "Target",
+                "Target FY",
+                "Actual",
+                "Actual date",
+            ]
+        ]
+        + sheets["指標"][1:],
         "Departments": [["Code", "Name", "Parent", "Email"]] + sheets["部署"][1:],
     }
     _, preview = _import(cast.plan, xlsx(english))
     assert preview.counts["施策"]["new"] == 3 and preview.counts["指標"]["new"] == 3
-
 
 
 def test_a_preview_can_be_confirmed_only_once(cast):

@@ -24,7 +24,10 @@ from plans.models import ImportRun
 from .import_workbooks import database_fingerprint, realistic_sheets, xlsx
 from .test_reminders_worker import WorkerDatabase, broker, celery_worker, wait_until  # noqa: F401
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]  # not serialized_rollback: see tests/browser/conftest.py
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+]  # not serialized_rollback: see tests/browser/conftest.py
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def log_output():
 
 
 def test_a_failed_login_with_an_email_address_leaves_neither_address_nor_password_in_the_logs(
-        client, cast, log_output, settings):
+    client, cast, log_output, settings
+):
     settings.AXES_VERBOSE = True  # axes then logs every attempt with the name tried
     cast.alice.email = "hanako.yamada@city.sakuradai.lg.jp"
     cast.alice.save()
@@ -51,12 +52,14 @@ def test_a_password_change_leaves_no_password_or_hash_in_the_logs(client, cast, 
     cast.admin.save()
     client.force_login(cast.admin)
     new = "Sakuradai-kanri-2026!"
-    response = client.post(reverse("admin:password_change"), {
-        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    response = client.post(
+        reverse("admin:password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
     assert response.status_code == 302
     cast.admin.refresh_from_db()
-    logging.getLogger("django.request").error("debug dump: user=%r hash=%s new_password1=%s",
-                                              cast.admin.username, cast.admin.password, new)
+    logging.getLogger("django.request").error(
+        "debug dump: user=%r hash=%s new_password1=%s", cast.admin.username, cast.admin.password, new
+    )
     written = log_output.getvalue()
     assert "debug dump" in written
     assert new not in written and PASSWORD not in written
@@ -65,7 +68,9 @@ def test_a_password_change_leaves_no_password_or_hash_in_the_logs(client, cast, 
 
 def test_a_secret_key_or_database_password_in_a_message_is_masked(settings, log_output):
     settings.SECRET_KEY = "k3y-" + "q" * 60
-    logging.getLogger("celery").error("boot with %s and postgres://dxportal:S3cretDb@db:5432/dxportal", settings.SECRET_KEY)
+    logging.getLogger("celery").error(
+        "boot with %s and postgres://dxportal:S3cretDb@db:5432/dxportal", settings.SECRET_KEY
+    )
     written = log_output.getvalue()
     assert "postgres://dxportal:***@db:5432/dxportal" in written
     assert settings.SECRET_KEY not in written and "S3cretDb" not in written
@@ -81,13 +86,16 @@ def test_an_exception_traceback_is_masked_too(log_output):
     assert "taro@example.jp" not in written and "hunter22" not in written
 
 
-@pytest.mark.parametrize(("raw", "masked"), [
-    ("password=abc123&next=/", "password=***&next=/"),
-    ("{'new_password1': 'x y', 'user': 'bob'}", "{'new_password1': ***, 'user': 'bob'}"),
-    ("Authorization token: 8f0e", "Authorization token: ***"),
-    ("mail to a.b+c@x.lg.jp failed", "mail to *** failed"),
-    ("hash pbkdf2_sha256$870000$salt$abc=", "hash ***"),
-    ("measure M01 updated by alice", "measure M01 updated by alice"),
-])
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("password=abc123&next=/", "password=***&next=/"),
+        ("{'new_password1': 'x y', 'user': 'bob'}", "{'new_password1': ***, 'user': 'bob'}"),
+        ("Authorization token: 8f0e", "Authorization token: ***"),
+        ("mail to a.b+c@x.lg.jp failed", "mail to *** failed"),
+        ("hash pbkdf2_sha256$870000$salt$abc=", "hash ***"),
+        ("measure M01 updated by alice", "measure M01 updated by alice"),
+    ],
+)
 def test_mask_rewrites_only_what_is_sensitive(raw, masked):
     assert mask(raw) == masked

@@ -112,14 +112,23 @@ def test_a_page_view_within_the_refresh_interval_does_not_write_the_session(clie
     client.get(reverse("work:mine"))  # refreshes the expiry once
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("work:mine")).status_code == 200
-    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(("UPDATE", "INSERT")) and
-              Session._meta.db_table in q["sql"]]
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT")) and Session._meta.db_table in q["sql"]
+    ]
     assert writes == []
 
 
 def test_the_admin_url_comes_from_the_environment():
     env = {**os.environ, "ADMIN_URL": "/kanri-3f9a/", "DJANGO_SETTINGS_MODULE": "dxportal.settings"}
     code = "import django; django.setup(); from django.urls import reverse; print(reverse('admin:index'))"
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=Path(__file__).resolve().parent.parent,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "/kanri-3f9a/"

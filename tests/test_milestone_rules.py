@@ -31,11 +31,13 @@ def test_milestone_defaults_to_the_measures_department_and_plan():
 
 def test_reminder_claim_is_unique_per_milestone_stage_and_due_date():
     ms = MilestoneFactory()
-    ReminderLog.objects.create(milestone=ms, department=ms.owner_department, stage="d7", due_date=ms.due_date,
-                               run_date=ms.due_date)
+    ReminderLog.objects.create(
+        milestone=ms, department=ms.owner_department, stage="d7", due_date=ms.due_date, run_date=ms.due_date
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReminderLog.objects.create(milestone=ms, department=ms.owner_department, stage="d7", due_date=ms.due_date,
-                                   run_date=ms.due_date)
+        ReminderLog.objects.create(
+            milestone=ms, department=ms.owner_department, stage="d7", due_date=ms.due_date, run_date=ms.due_date
+        )
 
 
 def test_history_records_who_changed_a_milestone():

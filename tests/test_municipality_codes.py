@@ -17,10 +17,18 @@ def test_valid_municipality_codes_pass(code):
     validate_municipality_code(code)
 
 
-@pytest.mark.parametrize(("code", "reason"), [
-    ("131017", "check_digit"), ("011003", "check_digit"), ("13101", "format"), ("13101A", "format"),
-    ("１３１０１６", "format"), ("481016", "prefecture"), ("001016", "prefecture"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("131017", "check_digit"),
+        ("011003", "check_digit"),
+        ("13101", "format"),
+        ("13101A", "format"),
+        ("１３１０１６", "format"),
+        ("481016", "prefecture"),
+        ("001016", "prefecture"),
+    ],
+)
 def test_invalid_municipality_codes_fail(code, reason):
     with pytest.raises(ValidationError) as exc:
         validate_municipality_code(code)

@@ -29,8 +29,15 @@ LOGIN = "302-login"
 REDIRECT = "302"
 
 ROLES = ("anonymous", "council", "viewer", "staff_owner", "staff_other_dept", "staff_other_city", "admin")
-CAST_USER = {"anonymous": None, "council": "council", "viewer": "viewer", "staff_owner": "alice",
-             "staff_other_dept": "bob", "staff_other_city": "mallory", "admin": "admin"}
+CAST_USER = {
+    "anonymous": None,
+    "council": "council",
+    "viewer": "viewer",
+    "staff_owner": "alice",
+    "staff_other_dept": "bob",
+    "staff_other_city": "mallory",
+    "admin": "admin",
+}
 
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}
@@ -38,48 +45,97 @@ SKIPPED_NAMES = {"set_language"}
 
 def by_role(*, anonymous, council, viewer, staff_owner, staff_other_dept, staff_other_city, admin) -> dict:
     """One row of the matrix: each role's (GET, POST) result."""
-    roles = dict(anonymous=anonymous, council=council, viewer=viewer, staff_owner=staff_owner,
-                 staff_other_dept=staff_other_dept, staff_other_city=staff_other_city, admin=admin)
+    roles = dict(
+        anonymous=anonymous,
+        council=council,
+        viewer=viewer,
+        staff_owner=staff_owner,
+        staff_other_dept=staff_other_dept,
+        staff_other_city=staff_other_city,
+        admin=admin,
+    )
     return {role: {"GET": get, "POST": post} for role, (get, post) in roles.items()}
 
 
 def read_page(**overrides) -> dict:
     """A page of the user's municipality that everyone logged in reads and nobody posts to."""
-    row = dict(anonymous=(LOGIN, LOGIN), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
-               staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
+    row = dict(
+        anonymous=(LOGIN, LOGIN),
+        council=(200, 405),
+        viewer=(200, 405),
+        staff_owner=(200, 405),
+        staff_other_dept=(200, 405),
+        staff_other_city=(404, 405),
+        admin=(200, 405),
+    )
     return by_role(**(row | overrides))
 
 
 def owner_write(**overrides) -> dict:
     """A form that changes an object: its department's staff and the admin only; another city's is 404."""
-    row = dict(anonymous=(LOGIN, LOGIN), council=(403, 403), viewer=(403, 403), staff_owner=(200, REDIRECT),
-               staff_other_dept=(403, 403), staff_other_city=(404, 404), admin=(200, REDIRECT))
+    row = dict(
+        anonymous=(LOGIN, LOGIN),
+        council=(403, 403),
+        viewer=(403, 403),
+        staff_owner=(200, REDIRECT),
+        staff_other_dept=(403, 403),
+        staff_other_city=(404, 404),
+        admin=(200, REDIRECT),
+    )
     return by_role(**(row | overrides))
 
 
 def manager_write(**overrides) -> dict:
     """A form only the 事務局 (admin) uses: everyone else is refused (403), another city's object is 404."""
-    row = dict(anonymous=(LOGIN, LOGIN), council=(403, 403), viewer=(403, 403), staff_owner=(403, 403),
-               staff_other_dept=(403, 403), staff_other_city=(404, 404), admin=(200, REDIRECT))
+    row = dict(
+        anonymous=(LOGIN, LOGIN),
+        council=(403, 403),
+        viewer=(403, 403),
+        staff_owner=(403, 403),
+        staff_other_dept=(403, 403),
+        staff_other_city=(404, 404),
+        admin=(200, REDIRECT),
+    )
     return by_role(**(row | overrides))
 
 
 def manager_post(**overrides) -> dict:
     """A POST-only action of the 事務局 (GET is 405 for everyone logged in)."""
-    row = dict(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
-               staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
+    row = dict(
+        anonymous=(LOGIN, LOGIN),
+        council=(405, 403),
+        viewer=(405, 403),
+        staff_owner=(405, 403),
+        staff_other_dept=(405, 403),
+        staff_other_city=(405, 404),
+        admin=(405, REDIRECT),
+    )
     return by_role(**(row | overrides))
 
 
 def dashboard_page() -> dict:
-    row = dict(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
-               staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405))
+    row = dict(
+        anonymous=(LOGIN, 405),
+        council=(200, 405),
+        viewer=(200, 405),
+        staff_owner=(200, 405),
+        staff_other_dept=(200, 405),
+        staff_other_city=(200, 405),
+        admin=(200, 405),
+    )
     return by_role(**row)
 
 
 def api_read(**overrides) -> dict:
-    row = dict(anonymous=(403, 403), council=(200, 403), viewer=(200, 403), staff_owner=(200, 403),
-               staff_other_dept=(200, 403), staff_other_city=(200, 403), admin=(200, 403))
+    row = dict(
+        anonymous=(403, 403),
+        council=(200, 403),
+        viewer=(200, 403),
+        staff_owner=(200, 403),
+        staff_other_dept=(200, 403),
+        staff_other_city=(200, 403),
+        admin=(200, 403),
+    )
     return by_role(**(row | overrides))
 
 
@@ -87,21 +143,53 @@ def api_read(**overrides) -> dict:
 
 EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     # public on purpose: the load balancer's health check and the login page
-    "healthz": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
-                       staff_other_dept=(200, 405), staff_other_city=(200, 405), admin=(200, 405)),
-    "login": by_role(anonymous=(200, 200), council=(REDIRECT, REDIRECT), viewer=(REDIRECT, REDIRECT),
-                     staff_owner=(REDIRECT, REDIRECT), staff_other_dept=(REDIRECT, REDIRECT),
-                     staff_other_city=(REDIRECT, REDIRECT), admin=(REDIRECT, REDIRECT)),
-    "logout": by_role(anonymous=(405, LOGIN), council=(405, LOGIN), viewer=(405, LOGIN), staff_owner=(405, LOGIN),
-                      staff_other_dept=(405, LOGIN), staff_other_city=(405, LOGIN), admin=(405, LOGIN)),
+    "healthz": by_role(
+        anonymous=(200, 405),
+        council=(200, 405),
+        viewer=(200, 405),
+        staff_owner=(200, 405),
+        staff_other_dept=(200, 405),
+        staff_other_city=(200, 405),
+        admin=(200, 405),
+    ),
+    "login": by_role(
+        anonymous=(200, 200),
+        council=(REDIRECT, REDIRECT),
+        viewer=(REDIRECT, REDIRECT),
+        staff_owner=(REDIRECT, REDIRECT),
+        staff_other_dept=(REDIRECT, REDIRECT),
+        staff_other_city=(REDIRECT, REDIRECT),
+        admin=(REDIRECT, REDIRECT),
+    ),
+    "logout": by_role(
+        anonymous=(405, LOGIN),
+        council=(405, LOGIN),
+        viewer=(405, LOGIN),
+        staff_owner=(405, LOGIN),
+        staff_other_dept=(405, LOGIN),
+        staff_other_city=(405, LOGIN),
+        admin=(405, LOGIN),
+    ),
     # account
-    "password_change": read_page(council=(200, 200), viewer=(200, 200), staff_owner=(200, 200),
-                                 staff_other_dept=(200, 200), staff_other_city=(200, 200), admin=(200, 200)),
+    "password_change": read_page(
+        council=(200, 200),
+        viewer=(200, 200),
+        staff_owner=(200, 200),
+        staff_other_dept=(200, 200),
+        staff_other_city=(200, 200),
+        admin=(200, 200),
+    ),
     "password_change_done": read_page(staff_other_city=(200, 405)),
     # landing: staff go to 「担当の取組」, council and viewer to the dashboard, admins to the 事務局's home
     # (see plans.views.LANDING_BY_ROLE)
-    "home": read_page(council=(REDIRECT, 405), viewer=(REDIRECT, 405), staff_owner=(REDIRECT, 405),
-                      staff_other_dept=(REDIRECT, 405), staff_other_city=(REDIRECT, 405), admin=(REDIRECT, 405)),
+    "home": read_page(
+        council=(REDIRECT, 405),
+        viewer=(REDIRECT, 405),
+        staff_owner=(REDIRECT, 405),
+        staff_other_dept=(REDIRECT, 405),
+        staff_other_city=(REDIRECT, 405),
+        admin=(REDIRECT, 405),
+    ),
     "work:mine": read_page(staff_other_city=(200, 405)),  # everyone sees their own departments' work
     # detail pages and staff updates
     "measures:detail": read_page(),
@@ -112,57 +200,132 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     # due-date changes: the owning department asks (a form page; POST refused with 400 when empty), the
     # 事務局 decides (POST only: back to the page it came from; an empty decision is a message, not a write)
     "milestones:request_due_date": owner_write(staff_owner=(200, 400), admin=(200, 400)),
-    "milestones:decide_due_date": by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403),
-                                          staff_owner=(405, 403), staff_other_dept=(405, 403),
-                                          staff_other_city=(405, 404), admin=(405, REDIRECT)),
+    "milestones:decide_due_date": by_role(
+        anonymous=(LOGIN, LOGIN),
+        council=(405, 403),
+        viewer=(405, 403),
+        staff_owner=(405, 403),
+        staff_other_dept=(405, 403),
+        staff_other_city=(405, 404),
+        admin=(405, REDIRECT),
+    ),
     # the 事務局's home: admins only (their landing page)
-    "office:home": by_role(anonymous=(LOGIN, LOGIN), council=(403, 405), viewer=(403, 405), staff_owner=(403, 405),
-                           staff_other_dept=(403, 405), staff_other_city=(403, 405), admin=(200, 405)),
+    "office:home": by_role(
+        anonymous=(LOGIN, LOGIN),
+        council=(403, 405),
+        viewer=(403, 405),
+        staff_owner=(403, 405),
+        staff_other_dept=(403, 405),
+        staff_other_city=(403, 405),
+        admin=(200, 405),
+    ),
     # each user's own reminder opt-out; the department calendar feed (the token in the URL is the
     # secret, so it is public on purpose: calendar apps cannot log in)
-    "notification_settings": by_role(anonymous=(LOGIN, LOGIN), council=(200, REDIRECT), viewer=(200, REDIRECT),
-                                     staff_owner=(200, REDIRECT), staff_other_dept=(200, REDIRECT),
-                                     staff_other_city=(200, REDIRECT), admin=(200, REDIRECT)),
-    "department_calendar": by_role(anonymous=(200, 405), council=(200, 405), viewer=(200, 405),
-                                   staff_owner=(200, 405), staff_other_dept=(200, 405), staff_other_city=(200, 405),
-                                   admin=(200, 405)),
+    "notification_settings": by_role(
+        anonymous=(LOGIN, LOGIN),
+        council=(200, REDIRECT),
+        viewer=(200, REDIRECT),
+        staff_owner=(200, REDIRECT),
+        staff_other_dept=(200, REDIRECT),
+        staff_other_city=(200, REDIRECT),
+        admin=(200, REDIRECT),
+    ),
+    "department_calendar": by_role(
+        anonymous=(200, 405),
+        council=(200, 405),
+        viewer=(200, 405),
+        staff_owner=(200, 405),
+        staff_other_dept=(200, 405),
+        staff_other_city=(200, 405),
+        admin=(200, 405),
+    ),
     # dashboards (GET only, even for anonymous; no object in the URL: each user sees their own
     # municipality's plan, so another city's staff get their own dashboard, 200) and the open-data API
     # (read-only: every write is refused by the permission, 403, before any object is looked up)
-    **{name: dashboard_page() for name in ("dashboard:overview", "dashboard:measures", "dashboard:milestones",
-                                           "dashboard:kpis", "dashboard:timeline", "dashboard:compare",
-                                           "dashboard:export")},
-    **{name: api_read() for name in ("api:api-root", "api:plan-list", "api:measure-list", "api:milestone-list",
-                                     "api:indicatorvalue-list")},
-    **{name: api_read(staff_other_city=(404, 403)) for name in (
-        "api:plan-detail", "api:plan-progress", "api:measure-detail", "api:milestone-detail",
-        "api:indicatorvalue-detail")},
+    **{
+        name: dashboard_page()
+        for name in (
+            "dashboard:overview",
+            "dashboard:measures",
+            "dashboard:milestones",
+            "dashboard:kpis",
+            "dashboard:timeline",
+            "dashboard:compare",
+            "dashboard:export",
+        )
+    },
+    **{
+        name: api_read()
+        for name in (
+            "api:api-root",
+            "api:plan-list",
+            "api:measure-list",
+            "api:milestone-list",
+            "api:indicatorvalue-list",
+        )
+    },
+    **{
+        name: api_read(staff_other_city=(404, 403))
+        for name in (
+            "api:plan-detail",
+            "api:plan-progress",
+            "api:measure-detail",
+            "api:milestone-detail",
+            "api:indicatorvalue-detail",
+        )
+    },
     # council: what changed since the last session, sessions and 答弁 commitments (the dashboard's audience and
     # rules: GET only; objects in the URL are the city's own, so another city's staff get 404)
     **{name: dashboard_page() for name in ("council:changes", "council:changes_export", "council:sessions")},
-    **{name: by_role(anonymous=(LOGIN, 405), council=(200, 405), viewer=(200, 405), staff_owner=(200, 405),
-                     staff_other_dept=(200, 405), staff_other_city=(404, 405), admin=(200, 405))
-       for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")},
+    **{
+        name: by_role(
+            anonymous=(LOGIN, 405),
+            council=(200, 405),
+            viewer=(200, 405),
+            staff_owner=(200, 405),
+            staff_other_dept=(200, 405),
+            staff_other_city=(404, 405),
+            admin=(200, 405),
+        )
+        for name in ("council:commitment", "council:briefing", "council:briefing_xlsx")
+    },
     "council:commitment_update": owner_write(),  # the commitment belongs to 情報政策課 (alice's department)
     # annual evaluation: everyone of the city reads; the owner department's staff (and the 事務局) draft; only the
     # 事務局 opens, reviews, approves and publishes (another city's users get their own plan's index and 費用対価値)
-    "evaluations:index": by_role(anonymous=(LOGIN, LOGIN), council=(200, 403), viewer=(200, 403),
-                                 staff_owner=(200, 403), staff_other_dept=(200, 403), staff_other_city=(200, 403),
-                                 admin=(200, REDIRECT)),
+    "evaluations:index": by_role(
+        anonymous=(LOGIN, LOGIN),
+        council=(200, 403),
+        viewer=(200, 403),
+        staff_owner=(200, 403),
+        staff_other_dept=(200, 403),
+        staff_other_city=(200, 403),
+        admin=(200, REDIRECT),
+    ),
     "evaluations:value": dashboard_page() | {"anonymous": {"GET": LOGIN, "POST": LOGIN}},
     "evaluations:round": read_page(),
     "evaluations:report": read_page(),
     "evaluations:report_xlsx": read_page(),
     "evaluations:edit": owner_write(council=(200, 403), viewer=(200, 403), staff_other_dept=(200, 403)),
-    **{name: by_role(anonymous=(LOGIN, LOGIN), council=(405, 403), viewer=(405, 403), staff_owner=(405, 403),
-                     staff_other_dept=(405, 403), staff_other_city=(405, 404), admin=(405, REDIRECT))
-       for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")},
+    **{
+        name: by_role(
+            anonymous=(LOGIN, LOGIN),
+            council=(405, 403),
+            viewer=(405, 403),
+            staff_owner=(405, 403),
+            staff_other_dept=(405, 403),
+            staff_other_city=(405, 404),
+            admin=(405, REDIRECT),
+        )
+        for name in ("evaluations:review", "evaluations:approve", "evaluations:publish")
+    },
     "evaluations_api:evaluation-report-list": api_read(),
     # background jobs: everyone sees the list of their own jobs (an admin: all of the municipality's); a job
     # (here the admin's) is 404 to anyone else, as another city's object is
     "jobs:list": read_page(staff_other_city=(200, 405)),
-    **{name: read_page(council=(404, 405), viewer=(404, 405), staff_owner=(404, 405), staff_other_dept=(404, 405))
-       for name in ("jobs:detail", "jobs:download")},
+    **{
+        name: read_page(council=(404, 405), viewer=(404, 405), staff_owner=(404, 405), staff_other_dept=(404, 405))
+        for name in ("jobs:detail", "jobs:download")
+    },
     # governance: the 推進体制 and meeting lists are each user's own municipality's (another city's staff get
     # theirs, 200); meetings and revisions in the URL are 404 for another city; only the 事務局 writes
     "governance:body": read_page(anonymous=(LOGIN, 405), staff_other_city=(200, 405)),  # public in public mode
@@ -176,9 +339,14 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "governance:agenda_accept": manager_post(),
     "governance:agenda_add": manager_post(),
     "governance:agenda_item": manager_post(),
-    "governance:revisions": read_page(council=(200, 403), viewer=(200, 403), staff_owner=(200, 403),
-                                      staff_other_dept=(200, 403), staff_other_city=(200, 403),
-                                      admin=(200, REDIRECT)),
+    "governance:revisions": read_page(
+        council=(200, 403),
+        viewer=(200, 403),
+        staff_owner=(200, 403),
+        staff_other_dept=(200, 403),
+        staff_other_city=(200, 403),
+        admin=(200, REDIRECT),
+    ),
     "governance:revision": read_page(),
     "governance:revision_xlsx": read_page(),
     "governance:revision_approve": manager_post(),
@@ -187,6 +355,7 @@ EXPECTED: dict[str, dict[str, dict[str, int | str]]] = {
     "api:docs": by_role(**{role: (200, 405) for role in ROLES}),
 }
 
+
 def _commitment(cast):
     """A council session of the cast's city with one 答弁 commitment (created on first use)."""
     import datetime as dt
@@ -194,18 +363,31 @@ def _commitment(cast):
     from council.services import commitment_create, session_create
 
     if not hasattr(cast, "commitment"):
-        session = session_create(municipality=cast.city, name="第1回定例会", starts_on=dt.date(2025, 6, 1),
-                                 ends_on=dt.date(2025, 6, 20))
-        cast.commitment = commitment_create(session=session, questioner="議員A", answering_official="市長",
-                                            words="検討する", owner_department=cast.joho, due_fy=2025)
+        session = session_create(
+            municipality=cast.city, name="第1回定例会", starts_on=dt.date(2025, 6, 1), ends_on=dt.date(2025, 6, 20)
+        )
+        cast.commitment = commitment_create(
+            session=session,
+            questioner="議員A",
+            answering_official="市長",
+            words="検討する",
+            owner_department=cast.joho,
+            due_fy=2025,
+        )
     return cast.commitment
 
 
 def _admin_job(cast):
     from jobs.models import Job
 
-    return Job.objects.create(kind="importing.export", municipality=cast.plan.municipality, user=cast.admin,
-                              state=Job.State.SUCCEEDED, result_file=b"PK", result_file_name="plan.xlsx")
+    return Job.objects.create(
+        kind="importing.export",
+        municipality=cast.plan.municipality,
+        user=cast.admin,
+        state=Job.State.SUCCEEDED,
+        result_file=b"PK",
+        result_file_name="plan.xlsx",
+    )
 
 
 # How to build each URL's arguments from the cast (plus `indicator`, a KPI of cast.measure).
@@ -256,16 +438,25 @@ KWARGS: dict[str, Callable] = {
 POST_DATA: dict[str, Callable] = {
     "measures:report_progress": lambda c: {"status": "in_progress", "percent_done": "10", "comment": "matrix"},
     "measures:record_value": lambda c: {"value": "1", "as_of": "2025/4/1"},
-    "milestones:update": lambda c: {"status": "in_progress", "completed_on": "", "comment": "matrix",
-                                    "version": c.milestone.version},
+    "milestones:update": lambda c: {
+        "status": "in_progress",
+        "completed_on": "",
+        "comment": "matrix",
+        "version": c.milestone.version,
+    },
     "notification_settings": lambda c: {"receives_reminders": ""},
     "council:commitment_update": lambda c: {"status": "in_progress", "completed_on": "", "progress_note": "matrix"},
     "evaluations:index": lambda c: {"fiscal_year": "2026", "grade_scale": "A,B,C,D"},
     "evaluations:edit": lambda c: {"achievements": "matrix", "settled_cost_thousand_yen": "10", "save": "1"},
     "evaluations:review": lambda c: {"action": "accept"},
     "governance:meeting_new": lambda c: {"plan": c.plan.pk, "kind": "headquarters", "held_on": "2026/12/1"},
-    "governance:decision_new": lambda c: {"text": "matrix", "is_public": "on", "action1_title": "matrix",
-                                          "action1_owner": c.joho.pk, "action1_due": "2026/12/1"},
+    "governance:decision_new": lambda c: {
+        "text": "matrix",
+        "is_public": "on",
+        "action1_title": "matrix",
+        "action1_owner": c.joho.pk,
+        "action1_due": "2026/12/1",
+    },
     "governance:minutes": lambda c: {"summary_public": "matrix"},
     "governance:agenda_add": lambda c: {"title": "matrix"},
     "governance:agenda_item": lambda c: {"order": "2", "note": "matrix"},
@@ -283,8 +474,9 @@ def _evaluation_round(cast, stage: str):
     if stage == "open":
         return round_
     evaluation = round_.evaluations.get()
-    services.save_draft(evaluation=evaluation, user=cast.alice, achievements="実施", self_grade="A",
-                        direction="continue")
+    services.save_draft(
+        evaluation=evaluation, user=cast.alice, achievements="実施", self_grade="A", direction="continue"
+    )
     services.submit(evaluation=evaluation, user=cast.alice)
     if stage != "submitted":
         services.accept(evaluation=evaluation, user=cast.admin)
@@ -319,9 +511,13 @@ def _revision(c):
 def _pending_request(cast):
     from milestones.models import DueDateChangeRequest
 
-    return DueDateChangeRequest.objects.create(milestone=cast.milestone, previous_due_date=cast.milestone.due_date,
-                                               requested_due_date=cast.milestone.due_date, reason="matrix",
-                                               requested_by=cast.alice)
+    return DueDateChangeRequest.objects.create(
+        milestone=cast.milestone,
+        previous_due_date=cast.milestone.due_date,
+        requested_due_date=cast.milestone.due_date,
+        reason="matrix",
+        requested_by=cast.alice,
+    )
 
 
 # --- machinery ------------------------------------------------------------------------------------------

@@ -11,10 +11,24 @@ pytestmark = pytest.mark.django_db
 ROLES = ["anonymous", "admin", "alice", "bob", "council", "viewer", "mallory"]
 
 # Who may change an item of 情報政策課 (joho)? Only its own staff and the city's admin.
-CHANGE_OWN_CITY = {"anonymous": False, "admin": True, "alice": True, "bob": False, "council": False,
-                   "viewer": False, "mallory": False}
-VIEW_OWN_CITY = {"anonymous": False, "admin": True, "alice": True, "bob": True, "council": True,
-                 "viewer": True, "mallory": False}
+CHANGE_OWN_CITY = {
+    "anonymous": False,
+    "admin": True,
+    "alice": True,
+    "bob": False,
+    "council": False,
+    "viewer": False,
+    "mallory": False,
+}
+VIEW_OWN_CITY = {
+    "anonymous": False,
+    "admin": True,
+    "alice": True,
+    "bob": True,
+    "council": True,
+    "viewer": True,
+    "mallory": False,
+}
 
 
 def _user(cast, role):

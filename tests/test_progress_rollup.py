@@ -45,8 +45,7 @@ def test_rollup_follows_every_ordinary_write(cast, django_capture_on_commit_call
 def test_bulk_writes_are_caught_by_the_check_and_fixed_by_the_refresh_command(cast):
     refresh_rollup()
     assert inconsistent_rows() == []
-    MilestoneFactory._meta.model.objects.filter(measure=cast.measure).update(status=WorkStatus.DONE,
-                                                                             completed_on=TODAY)
+    MilestoneFactory._meta.model.objects.filter(measure=cast.measure).update(status=WorkStatus.DONE, completed_on=TODAY)
     assert {d[0][0] for d in inconsistent_rows()} == {cast.measure.id}  # a bulk update bypasses the signals
     with pytest.raises(Exception, match="differ"):
         call_command("refresh_progress_rollup", "--check")
@@ -57,8 +56,11 @@ def test_bulk_writes_are_caught_by_the_check_and_fixed_by_the_refresh_command(ca
 def test_comparison_shows_the_same_percent_and_late_count_as_the_overview(cast):
     plan = cast.plan
     m = MeasureFactory(plan=plan, owner_department=cast.shimin, items=[1, 4])
-    for status, due in [(WorkStatus.DONE, "2025-01-01"), (WorkStatus.NOT_STARTED, "2025-08-01"),
-                        (WorkStatus.CANCELLED, "2025-02-01")]:
+    for status, due in [
+        (WorkStatus.DONE, "2025-01-01"),
+        (WorkStatus.NOT_STARTED, "2025-08-01"),
+        (WorkStatus.CANCELLED, "2025-02-01"),
+    ]:
         MilestoneFactory(measure=m, status=status, due_date=dt.date.fromisoformat(due))
     ProgressUpdateFactory(measure=MeasureFactory(plan=plan, owner_department=cast.joho, items=[4]), percent_done=30)
     refresh_rollup()

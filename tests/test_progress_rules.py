@@ -21,7 +21,13 @@ from measures.progress import (
 from .factories import MeasureFactory, MilestoneFactory, ProgressUpdateFactory
 
 TODAY = dt.date(2025, 10, 1)
-D, P, N, L, C = WorkStatus.DONE, WorkStatus.IN_PROGRESS, WorkStatus.NOT_STARTED, WorkStatus.DELAYED, WorkStatus.CANCELLED
+D, P, N, L, C = (
+    WorkStatus.DONE,
+    WorkStatus.IN_PROGRESS,
+    WorkStatus.NOT_STARTED,
+    WorkStatus.DELAYED,
+    WorkStatus.CANCELLED,
+)
 
 
 def test_measure_ratio_counts_done_over_non_cancelled():
@@ -39,8 +45,7 @@ def test_group_ratio_weights_by_milestone_count_and_is_none_when_empty():
 @pytest.mark.django_db
 def test_annotated_counts_ignore_cancelled_and_find_overdue_and_due_soon():
     measure = MeasureFactory()
-    for status, due in [(D, "2025-06-01"), (C, "2025-07-01"), (P, "2025-09-30"), (N, "2025-10-20"),
-                        (N, "2026-01-01")]:
+    for status, due in [(D, "2025-06-01"), (C, "2025-07-01"), (P, "2025-09-30"), (N, "2025-10-20"), (N, "2026-01-01")]:
         MilestoneFactory(measure=measure, status=status, due_date=dt.date.fromisoformat(due))
     ProgressUpdateFactory(measure=measure, percent_done=10)
     ProgressUpdateFactory(measure=measure, percent_done=35)
@@ -79,18 +84,28 @@ def test_group_health():
     assert group_health([]) is None
 
 
-@pytest.mark.parametrize(("baseline", "target", "actual", "direction", "grade"), [
-    ("0", "100", "100", "higher", "A"), ("0", "100", "120", "higher", "A"), ("0", "100", "80", "higher", "B"),
-    ("0", "100", "79.9", "higher", "C"), ("0", "100", "50", "higher", "C"), ("0", "100", "49", "higher", "D"),
-    ("20", "100", "84", "higher", "B"),  # (84-20)/(100-20) = 0.8
-    ("1250", "50", "50", "lower", "A"), ("1250", "50", "40", "lower", "A"),
-    ("1250", "50", "290", "lower", "B"),  # (290-1250)/(50-1250) = 0.8
-    ("1250", "50", "410", "lower", "C"),  # 0.7
-    ("1250", "50", "1300", "lower", "D"),  # worse than baseline
-])
+@pytest.mark.parametrize(
+    ("baseline", "target", "actual", "direction", "grade"),
+    [
+        ("0", "100", "100", "higher", "A"),
+        ("0", "100", "120", "higher", "A"),
+        ("0", "100", "80", "higher", "B"),
+        ("0", "100", "79.9", "higher", "C"),
+        ("0", "100", "50", "higher", "C"),
+        ("0", "100", "49", "higher", "D"),
+        ("20", "100", "84", "higher", "B"),  # (84-20)/(100-20) = 0.8
+        ("1250", "50", "50", "lower", "A"),
+        ("1250", "50", "40", "lower", "A"),
+        ("1250", "50", "290", "lower", "B"),  # (290-1250)/(50-1250) = 0.8
+        ("1250", "50", "410", "lower", "C"),  # 0.7
+        ("1250", "50", "1300", "lower", "D"),  # worse than baseline
+    ],
+)
 def test_kpi_grades_for_both_directions(baseline, target, actual, direction, grade):
-    assert kpi_grade(baseline=Decimal(baseline), target=Decimal(target), actual=Decimal(actual),
-                     direction=direction) == grade
+    assert (
+        kpi_grade(baseline=Decimal(baseline), target=Decimal(target), actual=Decimal(actual), direction=direction)
+        == grade
+    )
 
 
 def test_kpi_without_data_has_no_grade():
@@ -100,8 +115,14 @@ def test_kpi_without_data_has_no_grade():
 
 def test_kpi_behind_its_straight_line_path():
     # baseline 2023-04-01 → target at end of FY2025 (2026-03-31): halfway is about 2024-09-30.
-    args = dict(baseline=Decimal(0), baseline_date=dt.date(2023, 4, 1), target=Decimal(100), target_fy=2025,
-                direction="higher", actual_date=dt.date(2024, 9, 30))
+    args = dict(
+        baseline=Decimal(0),
+        baseline_date=dt.date(2023, 4, 1),
+        target=Decimal(100),
+        target_fy=2025,
+        direction="higher",
+        actual_date=dt.date(2024, 9, 30),
+    )
     behind = assess_kpi(actual=Decimal(30), **args)
     ahead = assess_kpi(actual=Decimal(60), **args)
     assert behind.behind and behind.expected == pytest.approx(0.5, abs=0.01)

@@ -25,16 +25,18 @@ def _grow(cast, n: int) -> None:
     for i in range(n):
         measure = MeasureFactory(plan=cast.plan, owner_department=cast.joho, items=[1 + i % 11])
         ms = MilestoneFactory(measure=measure, due_date=dt.date(2025, 4, 1) + dt.timedelta(days=10 * i))
-        milestone_update(milestone=ms, user=cast.alice, status="in_progress", completed_on=None, comment="着手",
-                         expected_version=1)
+        milestone_update(
+            milestone=ms, user=cast.alice, status="in_progress", completed_on=None, comment="着手", expected_version=1
+        )
         indicator = IndicatorFactory(measure=measure)
         IndicatorValueFactory(indicator=indicator, as_of=dt.date(2025, 3, 31))
         IndicatorValueFactory(indicator=indicator, as_of=dt.date(2025, 9, 30), recorded_by=cast.alice)
         ProgressUpdateFactory(measure=measure, author=cast.alice)
         ProgressUpdateFactory(measure=cast.measure, author=cast.bob)
         extra = MilestoneFactory(measure=cast.measure, owner_department=cast.shimin if i % 2 else cast.joho)
-        milestone_update(milestone=extra, user=cast.admin, status="delayed", completed_on=None, comment="",
-                         expected_version=1)
+        milestone_update(
+            milestone=extra, user=cast.admin, status="delayed", completed_on=None, comment="", expected_version=1
+        )
         IndicatorValueFactory(indicator=IndicatorFactory(measure=cast.measure), recorded_by=cast.alice)
 
 
@@ -44,14 +46,19 @@ def _count(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url_of, ceiling", [
-    (lambda c: reverse("work:mine"), WORK_LIST_MAX),
-    (lambda c: reverse("work:mine") + "?ms_status=all&item=1&fy=2025", WORK_LIST_MAX),
-    (lambda c: reverse("measures:detail", args=[c.measure.pk]), MEASURE_DETAIL_MAX),
-    (lambda c: reverse("milestones:detail", args=[c.milestone.pk]), MILESTONE_DETAIL_MAX),
-], ids=["work-list", "work-list-filtered", "measure-detail", "milestone-detail"])
-def test_page_query_count_does_not_grow_with_the_number_of_items(client, cast, django_assert_max_num_queries,
-                                                                  url_of, ceiling):
+@pytest.mark.parametrize(
+    "url_of, ceiling",
+    [
+        (lambda c: reverse("work:mine"), WORK_LIST_MAX),
+        (lambda c: reverse("work:mine") + "?ms_status=all&item=1&fy=2025", WORK_LIST_MAX),
+        (lambda c: reverse("measures:detail", args=[c.measure.pk]), MEASURE_DETAIL_MAX),
+        (lambda c: reverse("milestones:detail", args=[c.milestone.pk]), MILESTONE_DETAIL_MAX),
+    ],
+    ids=["work-list", "work-list-filtered", "measure-detail", "milestone-detail"],
+)
+def test_page_query_count_does_not_grow_with_the_number_of_items(
+    client, cast, django_assert_max_num_queries, url_of, ceiling
+):
     client.force_login(cast.alice)
     url = url_of(cast)
     _grow(cast, 3)

@@ -29,11 +29,17 @@ def joho(cast):
     cast.milestone.status = WorkStatus.DONE
     cast.milestone.completed_on = dt.date(2026, 3, 31)
     cast.milestone.save()
-    MilestoneFactory(measure=cast.measure, code="LATE", title="要件定義", due_date=dt.date(2026, 11, 16),
-                     status=WorkStatus.DELAYED)
+    MilestoneFactory(
+        measure=cast.measure, code="LATE", title="要件定義", due_date=dt.date(2026, 11, 16), status=WorkStatus.DELAYED
+    )
     MilestoneFactory(measure=cast.measure, code="SOON-B", title="移行リハーサル", due_date=dt.date(2026, 11, 26))
-    MilestoneFactory(measure=cast.measure, code="SOON-A", title="データ移行", due_date=dt.date(2026, 11, 25),
-                     status=WorkStatus.IN_PROGRESS)
+    MilestoneFactory(
+        measure=cast.measure,
+        code="SOON-A",
+        title="データ移行",
+        due_date=dt.date(2026, 11, 25),
+        status=WorkStatus.IN_PROGRESS,
+    )
     MilestoneFactory(measure=cast.measure, code="FAR", title="本稼働", due_date=dt.date(2027, 3, 1))
     return cast
 
@@ -55,7 +61,10 @@ def test_a_department_gets_one_digest_grouped_by_stage_and_sorted_by_due_date(jo
     html = message.alternatives[0][0]
     assert "<h2>期限を過ぎています（1件）</h2>" in html and 'href="http://127.0.0.1:8000/milestones/' in html
     assert set(ReminderLog.objects.values_list("milestone__code", "stage", "state")) == {
-        ("LATE", "overdue_1", "sent"), ("SOON-A", "before_7", "sent"), ("SOON-B", "before_7", "sent")}
+        ("LATE", "overdue_1", "sent"),
+        ("SOON-A", "before_7", "sent"),
+        ("SOON-B", "before_7", "sent"),
+    }
 
 
 def test_nothing_to_say_sends_no_email(cast):
@@ -90,7 +99,10 @@ def test_after_an_outage_each_milestone_gets_its_most_urgent_stage_once(joho):
     run_reminders(run_date=dt.date(2026, 11, 25), inline=True)
     assert len(mail.outbox) == 1
     assert set(ReminderLog.objects.values_list("milestone__code", "stage")) == {
-        ("LATE", "overdue_8"), ("SOON-A", "due"), ("SOON-B", "before_1")}
+        ("LATE", "overdue_8"),
+        ("SOON-A", "due"),
+        ("SOON-B", "before_1"),
+    }
     body = mail.outbox[0].body
     assert body.count("LATE 要件定義") == 1
 
@@ -116,8 +128,9 @@ def test_a_department_with_no_address_and_no_opted_in_member_is_not_claimed(cast
 def test_overdue_by_two_weeks_also_escalates_to_the_municipalitys_admins(joho):
     make_user("admin2", "admin", joho.city, [joho.shimin])
     make_user("other_admin", "admin", joho.other_city)
-    MilestoneFactory(measure=joho.measure, code="VERY-LATE", title="調達", due_date=dt.date(2026, 11, 1),
-                     status=WorkStatus.DELAYED)
+    MilestoneFactory(
+        measure=joho.measure, code="VERY-LATE", title="調達", due_date=dt.date(2026, 11, 1), status=WorkStatus.DELAYED
+    )
     run_reminders(run_date=FRIDAY, inline=True)
     escalation = [m for m in mail.outbox if "以上過ぎた" in m.subject]
     assert len(escalation) == 1

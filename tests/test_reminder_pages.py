@@ -44,7 +44,9 @@ def test_a_user_can_only_change_their_own_setting(client, cast):
 
 def test_the_calendar_feed_lists_the_departments_milestones_as_icalendar(client, cast):
     token = cast.joho.rotate_calendar_token()
-    MilestoneFactory(measure=cast.measure, code="CAL", title="移行判定会議; 部長決裁, 最終", due_date=dt.date(2026, 12, 1))
+    MilestoneFactory(
+        measure=cast.measure, code="CAL", title="移行判定会議; 部長決裁, 最終", due_date=dt.date(2026, 12, 1)
+    )
     response = client.get(reverse("department_calendar", args=[token]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -99,7 +101,9 @@ def test_the_admin_previews_the_next_run_without_writing(client, due_soon):
 
 
 @time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=False)
-def test_the_admin_sends_now_and_a_second_click_sends_nothing_more(client, due_soon, django_capture_on_commit_callbacks):
+def test_the_admin_sends_now_and_a_second_click_sends_nothing_more(
+    client, due_soon, django_capture_on_commit_callbacks
+):
     client.force_login(due_soon.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:milestones_reminderlog_send_now"))
@@ -120,7 +124,9 @@ def test_the_other_citys_admin_sees_none_of_this_citys_reminders(client, due_soo
 
         run_reminders(run_date=dt.date(2026, 11, 20), inline=True)
     client.force_login(outsider)
-    assert due_soon.milestone.code not in client.get(reverse("admin:milestones_reminderlog_changelist")).content.decode()
+    assert (
+        due_soon.milestone.code not in client.get(reverse("admin:milestones_reminderlog_changelist")).content.decode()
+    )
     assert due_soon.milestone.code not in client.get(reverse("admin:milestones_reminderlog_preview")).content.decode()
 
 
@@ -152,13 +158,16 @@ def test_redis_being_down_does_not_break_the_send_now_page(client, due_soon, dja
     from dxportal.celery import app
 
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_publish_retry_policy")}
-    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0",
-                    task_publish_retry_policy={"max_retries": 0})
+    app.conf.update(
+        task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry_policy={"max_retries": 0}
+    )
     app.pool.force_close_all()
     try:
         client.force_login(due_soon.admin)
-        with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False), \
-                django_capture_on_commit_callbacks(execute=True):
+        with (
+            time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             response = client.post(reverse("admin:milestones_reminderlog_send_now"))
             assert client.get(reverse("home"), follow=True).status_code == 200  # the 事務局 home still works
         assert response.status_code == 302

@@ -27,16 +27,19 @@ def test_weekends_holidays_and_the_year_end_closure_are_not_business_days():
     assert next_business_day(D(2026, 12, 28)) == D(2027, 1, 4)
 
 
-@pytest.mark.parametrize(("due", "expected"), [
-    (D(2026, 12, 20), "before_30"),  # 30 days before is 11/20 itself
-    (D(2026, 12, 31), None),  # 41 days ahead: nothing to say yet
-    (D(2026, 11, 27), "before_7"),
-    (D(2026, 11, 20), "due"),
-    (D(2026, 11, 19), "overdue_1"),
-    (D(2026, 11, 12), "overdue_8"),
-    (D(2026, 11, 6), "overdue_8"),  # 14 days over: still in the overdue_8 week
-    (D(2026, 11, 5), "overdue_15"),
-])
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        (D(2026, 12, 20), "before_30"),  # 30 days before is 11/20 itself
+        (D(2026, 12, 31), None),  # 41 days ahead: nothing to say yet
+        (D(2026, 11, 27), "before_7"),
+        (D(2026, 11, 20), "due"),
+        (D(2026, 11, 19), "overdue_1"),
+        (D(2026, 11, 12), "overdue_8"),
+        (D(2026, 11, 6), "overdue_8"),  # 14 days over: still in the overdue_8 week
+        (D(2026, 11, 5), "overdue_15"),
+    ],
+)
 def test_the_most_urgent_stage_reached_on_an_ordinary_friday(due, expected):
     # Friday 2026-11-20: the next business day is Tuesday 11/24 (Monday 11/23 is a holiday).
     assert stage_on(D(2026, 11, 20), due) == expected

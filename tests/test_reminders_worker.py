@@ -88,16 +88,46 @@ class WorkerDatabase:
 
 @contextmanager
 def celery_worker(*, broker: str, database: WorkerDatabase, mail_dir: Path, log_file: Path, **env_extra: str):
-    env = {**os.environ, "REDIS_URL": broker, "DATABASE_URL": database.url, "DEBUG": "True",
-           "EMAIL_BACKEND": "tests.mail_backends.DirectoryBackend", "REMINDER_TEST_MAIL_DIR": str(mail_dir),
-           "REMINDER_CLAIM_LEASE_SECONDS": "3", "REMINDER_RETRY_BACKOFF_MAX": "1", "CELERY_VISIBILITY_TIMEOUT": "5",
-           "DJANGO_SETTINGS_MODULE": "dxportal.settings", **env_extra}
+    env = {
+        **os.environ,
+        "REDIS_URL": broker,
+        "DATABASE_URL": database.url,
+        "DEBUG": "True",
+        "EMAIL_BACKEND": "tests.mail_backends.DirectoryBackend",
+        "REMINDER_TEST_MAIL_DIR": str(mail_dir),
+        "REMINDER_CLAIM_LEASE_SECONDS": "3",
+        "REMINDER_RETRY_BACKOFF_MAX": "1",
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "DJANGO_SETTINGS_MODULE": "dxportal.settings",
+        **env_extra,
+    }
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dxportal", "worker", "--pool", "threads", "--concurrency", "2",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
-             "--hostname", f"reminder-test-{time.monotonic_ns()}@%h"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dxportal",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"reminder-test-{time.monotonic_ns()}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield process
     finally:
@@ -114,8 +144,9 @@ def enqueue_daily_run(broker: str, run_date: dt.date, times: int = 1) -> None:
     producer = Celery(broker=broker)
     with producer.connection_for_write() as conn:
         for _ in range(times):
-            producer.send_task("milestones.tasks.send_daily_reminders", kwargs={"run_date": run_date.isoformat()},
-                               connection=conn)
+            producer.send_task(
+                "milestones.tasks.send_daily_reminders", kwargs={"run_date": run_date.isoformat()}, connection=conn
+            )
 
 
 def wait_until(predicate, *, timeout: float, what: str, log_file: Path) -> None:
@@ -136,23 +167,32 @@ def digests_by_department(mail_dir: Path) -> Counter:
 
 
 def test_two_concurrent_daily_runs_and_a_failed_send_still_give_each_department_exactly_one_digest(
-        two_departments, broker, tmp_path):
+    two_departments, broker, tmp_path
+):
     database = WorkerDatabase(tmp_path)
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log_file = tmp_path / "worker.log"
-    with celery_worker(broker=broker, database=database, mail_dir=mail_dir, log_file=log_file,
-                       REMINDER_TEST_FAIL_FIRST="1"):
+    with celery_worker(
+        broker=broker, database=database, mail_dir=mail_dir, log_file=log_file, REMINDER_TEST_FAIL_FIRST="1"
+    ):
         enqueue_daily_run(broker, FRIDAY, times=2)
-        wait_until(lambda: len(database.log()) == 3 and {r[2] for r in database.log()} == {"sent"},
-                   timeout=40, what="all reminders sent", log_file=log_file)
+        wait_until(
+            lambda: len(database.log()) == 3 and {r[2] for r in database.log()} == {"sent"},
+            timeout=40,
+            what="all reminders sent",
+            log_file=log_file,
+        )
         time.sleep(2)  # a duplicate, if there were one, would arrive now
     assert digests_by_department(mail_dir) == Counter({"情報政策課": 1, "市民課": 1})
     log = database.log()
     assert Counter((ms, stage) for ms, stage, *_rest in log) == Counter(
-        {(two_departments.milestone.pk, "before_7"): 1,
-         (two_departments.measure.milestones.get(code="LATE").pk, "overdue_1"): 1,
-         (MilestoneFactory._meta.model.objects.get(code="S01-1").pk, "before_1"): 1})
+        {
+            (two_departments.milestone.pk, "before_7"): 1,
+            (two_departments.measure.milestones.get(code="LATE").pk, "overdue_1"): 1,
+            (MilestoneFactory._meta.model.objects.get(code="S01-1").pk, "before_1"): 1,
+        }
+    )
     retried = [row for row in log if row[3] == 2]
     assert retried and all("SMTPServerDisconnected" in row[4] for row in retried)  # the forced failure, retried
     assert len(list(mail_dir.glob("attempt-*"))) == 3  # one failed attempt + two digests
@@ -163,11 +203,16 @@ def test_a_worker_killed_while_sending_loses_nothing_and_duplicates_nothing(two_
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log_file = tmp_path / "worker.log"
-    with celery_worker(broker=broker, database=database, mail_dir=mail_dir, log_file=log_file,
-                       REMINDER_TEST_SEND_DELAY="60") as doomed:
+    with celery_worker(
+        broker=broker, database=database, mail_dir=mail_dir, log_file=log_file, REMINDER_TEST_SEND_DELAY="60"
+    ) as doomed:
         enqueue_daily_run(broker, FRIDAY)
-        wait_until(lambda: len(list(mail_dir.glob("sending-*"))) == 2, timeout=30,
-                   what="both digests being sent", log_file=log_file)
+        wait_until(
+            lambda: len(list(mail_dir.glob("sending-*"))) == 2,
+            timeout=30,
+            what="both digests being sent",
+            log_file=log_file,
+        )
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait()
     assert list(mail_dir.glob("*.eml")) == []
@@ -176,8 +221,12 @@ def test_a_worker_killed_while_sending_loses_nothing_and_duplicates_nothing(two_
     time.sleep(3.5)  # the claims' lease (3 s) runs out
     with celery_worker(broker=broker, database=database, mail_dir=mail_dir, log_file=log_file):
         enqueue_daily_run(broker, FRIDAY)  # the next run (or the redelivered task) takes the stale claims over
-        wait_until(lambda: {r[2] for r in database.log()} == {"sent"}, timeout=40, what="reminders sent after restart",
-                   log_file=log_file)
+        wait_until(
+            lambda: {r[2] for r in database.log()} == {"sent"},
+            timeout=40,
+            what="reminders sent after restart",
+            log_file=log_file,
+        )
         time.sleep(6)  # the killed worker's unacknowledged messages come back (visibility timeout 5 s)
     assert digests_by_department(mail_dir) == Counter({"情報政策課": 1, "市民課": 1})
     assert len(database.log()) == 3

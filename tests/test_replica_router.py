@@ -27,15 +27,18 @@ def test_an_object_fetched_from_the_primary_keeps_reading_its_relations_there():
 
 
 def test_the_replica_is_configured_only_when_the_variable_is_set():
-    code = ("import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps([sorted(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []), "
-            "s.DATABASES.get('replica', {}).get('HOST')]))")
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([sorted(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []), "
+        "s.DATABASES.get('replica', {}).get('HOST')]))"
+    )
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"}
     base["DJANGO_SETTINGS_MODULE"] = "dxportal.settings"
 
     def run(env):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        ).stdout
         return json.loads(out)
 
     assert run(base) == [["default"], [], None]

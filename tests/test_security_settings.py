@@ -14,29 +14,42 @@ from django.conf import settings
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def production_env(**overrides: str) -> dict[str, str]:
     # Start from this shell minus anything that would change the verdict (the browser tests' async switch included).
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SECURE_", "SESSION_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "dxportal.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "dx.example.lg.jp",
-        "CSRF_TRUSTED_ORIGINS": "https://dx.example.lg.jp",
-        "TRUSTED_PROXY": "True",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "dxportal.settings",
+            "DEBUG": "False",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "dx.example.lg.jp",
+            "CSRF_TRUSTED_ORIGINS": "https://dx.example.lg.jp",
+            "TRUSTED_PROXY": "True",
+        }
+    )
     env.update(overrides)
     return env
 
 
 def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_the_production_environment():
@@ -111,9 +124,12 @@ def test_the_container_healthcheck_is_not_redirected(client, production_https):
 
 
 def test_production_defaults_follow_debug_off():
-    code = ("import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps([s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-            "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER]))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=production_env(), capture_output=True,
-                         text=True, check=True).stdout
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=production_env(), capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out) == [False, True, True, True, 31536000, ["HTTP_X_FORWARDED_PROTO", "https"]]

@@ -30,26 +30,51 @@ def _story(cast):
     12:00 its correction; 13:00 alice completes the milestone."""
     indicator = IndicatorFactory(measure=cast.measure, name="オンライン手続数", unit="件")
     with _at(0):
-        run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="さくら台市DX計画.xlsx",
-                                       status=ImportRun.Status.APPLIED)
+        run = ImportRun.objects.create(
+            plan=cast.plan, user=cast.admin, file_name="さくら台市DX計画.xlsx", status=ImportRun.Status.APPLIED
+        )
         ms = cast.milestone
         ms.status = "in_progress"
         ms._change_reason = import_change_reason(run)
         ms._history_user = cast.admin
         ms.save()
     with _at(1):
-        measure_report_progress(measure=cast.measure, user=cast.alice, status="in_progress", percent_done=30,
-                                comment="ベンダーと調整中", is_internal=False)
+        measure_report_progress(
+            measure=cast.measure,
+            user=cast.alice,
+            status="in_progress",
+            percent_done=30,
+            comment="ベンダーと調整中",
+            is_internal=False,
+        )
     with _at(2):
-        indicator_record_value(indicator=indicator, user=cast.alice, value=Decimal(12), as_of=dt.date(2025, 5, 31),
-                               source="業務統計", note="")
+        indicator_record_value(
+            indicator=indicator,
+            user=cast.alice,
+            value=Decimal(12),
+            as_of=dt.date(2025, 5, 31),
+            source="業務統計",
+            note="",
+        )
     with _at(3):
-        indicator_record_value(indicator=indicator, user=cast.alice, value=Decimal(15), as_of=dt.date(2025, 5, 31),
-                               source="業務統計", note="集計漏れ")
+        indicator_record_value(
+            indicator=indicator,
+            user=cast.alice,
+            value=Decimal(15),
+            as_of=dt.date(2025, 5, 31),
+            source="業務統計",
+            note="集計漏れ",
+        )
     with _at(4):
         ms.refresh_from_db()
-        milestone_update(milestone=ms, user=cast.alice, status="done", completed_on=dt.date(2025, 6, 2),
-                         comment="稼働しました", expected_version=ms.version)
+        milestone_update(
+            milestone=ms,
+            user=cast.alice,
+            status="done",
+            completed_on=dt.date(2025, 6, 2),
+            comment="稼働しました",
+            expected_version=ms.version,
+        )
     return run
 
 
@@ -82,20 +107,29 @@ def test_the_milestone_timeline_shows_its_status_changes_and_the_import(cast):
 
 
 def test_an_import_names_itself_in_the_history_and_the_timeline_reads_the_same_name(cast):
-    run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="計画.xlsx" + "あ" * 120,
-                                   status=ImportRun.Status.APPLIED)
+    run = ImportRun.objects.create(
+        plan=cast.plan, user=cast.admin, file_name="計画.xlsx" + "あ" * 120, status=ImportRun.Status.APPLIED
+    )
     reason = import_change_reason(run)
     assert reason.startswith(f"インポート #{run.pk} (計画.xlsx") and len(reason) == 100
     assert import_run_id_from_reason(reason) == run.pk
     assert import_run_id_from_reason(f"インポート #{run.pk}") == run.pk
-    for other in (None, "", "担当者の異動", f"インポートの誤りを修正（#{run.pk} を参照）", f"Excelインポート #{run.pk}",
-                  "インポート（計画の新規作成）", f"import #{run.pk}"):
+    for other in (
+        None,
+        "",
+        "担当者の異動",
+        f"インポートの誤りを修正（#{run.pk} を参照）",
+        f"Excelインポート #{run.pk}",
+        "インポート（計画の新規作成）",
+        f"import #{run.pk}",
+    ):
         assert import_run_id_from_reason(other) is None, other
 
 
 def test_a_change_whose_reason_only_mentions_an_import_is_not_shown_as_the_import(cast):
-    run = ImportRun.objects.create(plan=cast.plan, user=cast.admin, file_name="計画.xlsx",
-                                   status=ImportRun.Status.APPLIED)
+    run = ImportRun.objects.create(
+        plan=cast.plan, user=cast.admin, file_name="計画.xlsx", status=ImportRun.Status.APPLIED
+    )
     with _at(0):
         ms = cast.milestone
         ms.title = "取込後に名称を修正"
@@ -122,8 +156,13 @@ def test_internal_comments_are_for_city_hall_staff_not_council_members(client, c
     ProgressUpdateFactory(measure=cast.measure, comment="予算要求前のため庁内限り", is_internal=True)
     ProgressUpdateFactory(measure=cast.measure, comment="公開してよい報告", is_internal=False)
     url = f"/measures/{cast.measure.pk}/"
-    for user, sees_internal in ((cast.alice, True), (cast.bob, True), (cast.admin, True), (cast.council, False),
-                                (cast.viewer, False)):
+    for user, sees_internal in (
+        (cast.alice, True),
+        (cast.bob, True),
+        (cast.admin, True),
+        (cast.council, False),
+        (cast.viewer, False),
+    ):
         client.force_login(user)
         html = client.get(url).content.decode()
         assert "公開してよい報告" in html

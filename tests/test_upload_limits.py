@@ -26,8 +26,9 @@ def test_an_upload_over_the_limit_gets_a_japanese_413_page(client, cast):
 
 
 def test_the_413_page_is_served_to_anonymous_clients_too(client):
-    response = client.post(reverse("login"), data=b"a" * (settings.REQUEST_MAX_BYTES + 1),
-                           content_type="application/octet-stream")
+    response = client.post(
+        reverse("login"), data=b"a" * (settings.REQUEST_MAX_BYTES + 1), content_type="application/octet-stream"
+    )
     assert response.status_code == 413
 
 
@@ -42,8 +43,9 @@ def test_an_import_sized_upload_passes_the_guard(client, cast, settings):
 
 def test_too_much_form_data_under_the_hard_limit_is_a_400_not_a_500(client, cast):
     client.force_login(cast.admin)
-    response = client.post(reverse("login"), {"username": "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10),
-                                              "password": "x"})
+    response = client.post(
+        reverse("login"), {"username": "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10), "password": "x"}
+    )
     assert response.status_code == 400
     assert "リクエストを処理できません" in response.content.decode()
 

@@ -63,8 +63,12 @@ class MilestoneRow:
     urgency: str  # overdue / soon / later / closed
 
     # Lazy: these are evaluated at import time, before any request's language is active.
-    URGENCY_LABELS = {"overdue": gettext_lazy("期限超過"), "soon": gettext_lazy("30日以内"),
-                      "later": gettext_lazy("30日より先"), "closed": gettext_lazy("完了・中止")}
+    URGENCY_LABELS = {
+        "overdue": gettext_lazy("期限超過"),
+        "soon": gettext_lazy("30日以内"),
+        "later": gettext_lazy("30日より先"),
+        "closed": gettext_lazy("完了・中止"),
+    }
 
     @property
     def urgency_label(self) -> str:
@@ -98,18 +102,23 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
         return result
 
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id")
-    measures = Measure.objects.filter(Plan.in_force_q("plan"), owner_department_id__in=dept_ids,
-                                      plan__municipality_id=access.municipality_id)
-    ms_qs = Milestone.objects.filter(Q(owner_department_id__in=dept_ids) | Q(measure__owner_department_id__in=dept_ids),
-                                     Plan.in_force_q("plan"), plan__municipality_id=access.municipality_id)
+    measures = Measure.objects.filter(
+        Plan.in_force_q("plan"), owner_department_id__in=dept_ids, plan__municipality_id=access.municipality_id
+    )
+    ms_qs = Milestone.objects.filter(
+        Q(owner_department_id__in=dept_ids) | Q(measure__owner_department_id__in=dept_ids),
+        Plan.in_force_q("plan"),
+        plan__municipality_id=access.municipality_id,
+    )
     if filters.national_item_id:
         through = Measure.national_items.through.objects.filter(nationalitem_id=filters.national_item_id)
         measures = measures.filter(pk__in=through.values("measure_id"))
         ms_qs = ms_qs.filter(measure_id__in=through.values("measure_id"))
     if filters.fiscal_year:
         fy = filters.fiscal_year
-        measures = measures.filter(Q(start_fy__isnull=True) | Q(start_fy__lte=fy),
-                                   Q(end_fy__isnull=True) | Q(end_fy__gte=fy))
+        measures = measures.filter(
+            Q(start_fy__isnull=True) | Q(start_fy__lte=fy), Q(end_fy__isnull=True) | Q(end_fy__gte=fy)
+        )
         start, end = fiscal_year_bounds(fy)
         ms_qs = ms_qs.filter(due_date__gte=start, due_date__lte=end)
     if filters.milestone_status == "":
@@ -117,29 +126,46 @@ def work_list(*, user: User, today: dt.date, filters: WorkFilters | None = None)
     elif filters.milestone_status != "all":
         ms_qs = ms_qs.filter(status=filters.milestone_status)
 
-    measures = (annotate_measure_progress(measures, today=today)
-                .annotate(next_due=Min("milestones__due_date", filter=Q(milestones__status__in=OPEN)),
-                          latest_at=Subquery(latest.values("created_at")[:1]),
-                          latest_author_id=Subquery(latest.values("author_id")[:1]))
-                .select_related("owner_department", "plan")
-                .prefetch_related("national_items", indicator_prefetch()))
+    measures = (
+        annotate_measure_progress(measures, today=today)
+        .annotate(
+            next_due=Min("milestones__due_date", filter=Q(milestones__status__in=OPEN)),
+            latest_at=Subquery(latest.values("created_at")[:1]),
+            latest_author_id=Subquery(latest.values("author_id")[:1]),
+        )
+        .select_related("owner_department", "plan")
+        .prefetch_related("national_items", indicator_prefetch())
+    )
     measure_list = list(measures)
-    authors = {u.pk: u for u in User.objects.filter(pk__in={m.latest_author_id for m in measure_list
-                                                           if m.latest_author_id}).select_related("membership")}
+    authors = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in={m.latest_author_id for m in measure_list if m.latest_author_id}
+        ).select_related("membership")
+    }
     for m in measure_list:
         kpis = kpi_rows(list(m.indicators.all()))
         health = health_of_annotated(m, kpi_behind=any(k.assessment.behind for k in kpis))
         if filters.health and health != filters.health:
             continue
-        result.measures.append(MeasureRow(
-            measure=m, ratio=ratio_of_annotated(m), health=health, next_due=m.next_due, last_update_at=m.latest_at,
-            last_update_by=person_label(authors.get(m.latest_author_id)) if m.latest_author_id else "",
-            discrepancy=discrepancy_of_annotated(m)))
+        result.measures.append(
+            MeasureRow(
+                measure=m,
+                ratio=ratio_of_annotated(m),
+                health=health,
+                next_due=m.next_due,
+                last_update_at=m.latest_at,
+                last_update_by=person_label(authors.get(m.latest_author_id)) if m.latest_author_id else "",
+                discrepancy=discrepancy_of_annotated(m),
+            )
+        )
     far = dt.date.max
     result.measures.sort(key=lambda r: (Health.ORDER.index(r.health), r.next_due or far, r.measure.code))
 
-    rows = [MilestoneRow(milestone=ms, urgency=milestone_urgency(ms.status, ms.due_date, today)) for ms in
-            ms_qs.select_related("measure", "owner_department", "updated_by__membership")]
+    rows = [
+        MilestoneRow(milestone=ms, urgency=milestone_urgency(ms.status, ms.due_date, today))
+        for ms in ms_qs.select_related("measure", "owner_department", "updated_by__membership")
+    ]
     rows.sort(key=lambda r: (_URGENCY_ORDER[r.urgency], r.milestone.due_date, r.milestone.code))
     result.milestones = rows
     return result
@@ -165,13 +191,18 @@ class MeasureDetail(ShowsProgress):
 
 def measure_detail(*, pk: int, today: dt.date) -> Measure:
     """The measure with everything its detail page shows (5 queries), or Measure.DoesNotExist."""
-    return (annotate_measure_progress(Measure.objects.filter(pk=pk), today=today)
-            .select_related("plan__municipality", "plan__edition", "owner_department", "pillar")
-            .prefetch_related("national_items",
-                              Prefetch("milestones", queryset=Milestone.objects.select_related(
-                                  "owner_department", "updated_by__membership")),
-                              indicator_prefetch())
-            .get())
+    return (
+        annotate_measure_progress(Measure.objects.filter(pk=pk), today=today)
+        .select_related("plan__municipality", "plan__edition", "owner_department", "pillar")
+        .prefetch_related(
+            "national_items",
+            Prefetch(
+                "milestones", queryset=Milestone.objects.select_related("owner_department", "updated_by__membership")
+            ),
+            indicator_prefetch(),
+        )
+        .get()
+    )
 
 
 def measure_detail_data(*, measure: Measure, user: User | AnonymousUser) -> MeasureDetail:
@@ -179,9 +210,15 @@ def measure_detail_data(*, measure: Measure, user: User | AnonymousUser) -> Meas
     kpis = kpi_rows(list(measure.indicators.all()))
     health = health_of_annotated(measure, kpi_behind=any(k.assessment.behind for k in kpis))
     milestones = list(measure.milestones.all())
-    return MeasureDetail(measure=measure, ratio=ratio_of_annotated(measure), health=health, kpis=kpis,
-                         milestones=milestones, discrepancy=discrepancy_of_annotated(measure),
-                         editable_milestone_ids={ms.pk for ms in milestones if _may_change_milestone(access, ms, measure)})
+    return MeasureDetail(
+        measure=measure,
+        ratio=ratio_of_annotated(measure),
+        health=health,
+        kpis=kpis,
+        milestones=milestones,
+        discrepancy=discrepancy_of_annotated(measure),
+        editable_milestone_ids={ms.pk for ms in milestones if _may_change_milestone(access, ms, measure)},
+    )
 
 
 def _may_change_milestone(access: Access, ms: Milestone, measure: Measure) -> bool:

@@ -34,19 +34,25 @@ def _get_measure_for_user(request: HttpRequest, pk: int) -> Measure:
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = _get_measure_for_user(request, pk)
     can_edit = can_change(request.user, measure)
-    return render(request, "measures/detail.html", {
-        "measure": measure,
-        "detail": selectors.measure_detail_data(measure=measure, user=request.user),
-        # 「庁内限り」 means city-hall staff only: council members and viewers do not see those comments.
-        "timeline": measure_timeline(measure=measure,
-                                               include_internal=not access_for(request.user).is_read_only),
-        "can_edit": can_edit,
-        "grade_rule": GRADE_RULE,
-        "progress_rule": PROGRESS_RULE,
-        "discrepancy_rule": discrepancy_rule(),
-        "progress_form": ProgressReportForm(initial={"status": measure.latest_status,
-                                                     "percent_done": measure.latest_percent}) if can_edit else None,
-    })
+    return render(
+        request,
+        "measures/detail.html",
+        {
+            "measure": measure,
+            "detail": selectors.measure_detail_data(measure=measure, user=request.user),
+            # 「庁内限り」 means city-hall staff only: council members and viewers do not see those comments.
+            "timeline": measure_timeline(measure=measure, include_internal=not access_for(request.user).is_read_only),
+            "can_edit": can_edit,
+            "grade_rule": GRADE_RULE,
+            "progress_rule": PROGRESS_RULE,
+            "discrepancy_rule": discrepancy_rule(),
+            "progress_form": ProgressReportForm(
+                initial={"status": measure.latest_status, "percent_done": measure.latest_percent}
+            )
+            if can_edit
+            else None,
+        },
+    )
 
 
 @login_required
@@ -58,8 +64,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     filters = selectors.WorkFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = selectors.WorkFilters(health=data["health"], milestone_status=data["ms_status"],
-                                        national_item_id=data["item"].pk if data["item"] else None,
-                                        fiscal_year=data["fy"])
+        filters = selectors.WorkFilters(
+            health=data["health"],
+            milestone_status=data["ms_status"],
+            national_item_id=data["item"].pk if data["item"] else None,
+            fiscal_year=data["fy"],
+        )
     work = selectors.work_list(user=request.user, today=timezone.localdate(), filters=filters)
     return render(request, "work/mine.html", {"work": work, "form": form, "access": access})

@@ -26,7 +26,15 @@ def kpi_line_chart(kpi_row, today=None):
     today = today or timezone.localdate()
     ind = kpi_row.indicator
     current = sorted((v for v in kpi_row.values if v.is_current), key=lambda v: v.as_of)
-    return kpi_chart(uid=f"ind-{ind.pk}", name=ind.name, unit=ind.unit, baseline=ind.baseline_value,
-                     baseline_date=ind.baseline_date, target=ind.target_value, target_fy=ind.target_fy,
-                     points=[(v.as_of, v.value, v.corrects_id is not None) for v in current],
-                     grade=kpi_row.assessment.grade, today=today)
+    return kpi_chart(
+        uid=f"ind-{ind.pk}",
+        name=ind.name,
+        unit=ind.unit,
+        baseline=ind.baseline_value,
+        baseline_date=ind.baseline_date,
+        target=ind.target_value,
+        target_fy=ind.target_fy,
+        points=[(v.as_of, v.value, v.corrects_id is not None) for v in current],
+        grade=kpi_row.assessment.grade,
+        today=today,
+    )

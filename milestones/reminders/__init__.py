@@ -36,7 +36,25 @@ from .stages import (
 )
 
 __all__ = [
-    "OPEN_STATUSES", "STAGE_DUE", "STAGE_STALE", "Delivery", "Digest", "PlannedItem", "PreviewDigest", "PreviewLine",
-    "RunReport", "Stage", "StageRules", "build_email", "deliver_digest", "describe_digest", "horizon_for",
-    "parse_stage", "plan_run", "preview", "run_reminders", "stage_for", "stage_label",
+    "OPEN_STATUSES",
+    "STAGE_DUE",
+    "STAGE_STALE",
+    "Delivery",
+    "Digest",
+    "PlannedItem",
+    "PreviewDigest",
+    "PreviewLine",
+    "RunReport",
+    "Stage",
+    "StageRules",
+    "build_email",
+    "deliver_digest",
+    "describe_digest",
+    "horizon_for",
+    "parse_stage",
+    "plan_run",
+    "preview",
+    "run_reminders",
+    "stage_for",
+    "stage_label",
 ]

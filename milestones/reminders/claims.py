@@ -36,33 +36,65 @@ def _claim(digest: Digest, *, run_date: dt.date, token: dt.datetime, now: dt.dat
     new = [i for i in digest.items if i.log_id is None]
     owned: list[int] = []
     if new:
-        fields = [ReminderLog._meta.get_field(name) for name in (
-            "milestone", "measure", "section", "object_id", "department", "stage", "due_date", "run_date", "state",
-            "recipients", "attempts", "error", "escalated", "claimed_at")]
+        fields = [
+            ReminderLog._meta.get_field(name)
+            for name in (
+                "milestone",
+                "measure",
+                "section",
+                "object_id",
+                "department",
+                "stage",
+                "due_date",
+                "run_date",
+                "state",
+                "recipients",
+                "attempts",
+                "error",
+                "escalated",
+                "claimed_at",
+            )
+        ]
         rows = []
-        for item in sorted(new, key=lambda i: (i.milestone_id or 0, i.measure_id or 0, i.section, i.object_id or 0,
-                                               i.stage)):
-            values = (item.milestone_id, item.measure_id, item.section, item.object_id,
-                      digest.department_id or item.department_id, item.stage, item.due_date,
-                      run_date, ReminderLog.State.CLAIMED, digest.recipients, 0, "",
-                      digest.kind == "escalation", token)
+        for item in sorted(
+            new, key=lambda i: (i.milestone_id or 0, i.measure_id or 0, i.section, i.object_id or 0, i.stage)
+        ):
+            values = (
+                item.milestone_id,
+                item.measure_id,
+                item.section,
+                item.object_id,
+                digest.department_id or item.department_id,
+                item.stage,
+                item.due_date,
+                run_date,
+                ReminderLog.State.CLAIMED,
+                digest.recipients,
+                0,
+                "",
+                digest.kind == "escalation",
+                token,
+            )
             rows.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)])
         table = connection.ops.quote_name(ReminderLog._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), 500):
-            chunk = rows[start:start + 500]
-            sql = (f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "
-                   f"ON CONFLICT DO NOTHING RETURNING id")
+            chunk = rows[start : start + 500]
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT DO NOTHING RETURNING id"
+            )
             with connection.cursor() as cursor:
                 cursor.execute(sql, [v for row in chunk for v in row])
                 owned.extend(r[0] for r in cursor.fetchall())
     stale = [i.log_id for i in digest.items if i.log_id is not None]
     if stale:
-        taken = (ReminderLog.objects.filter(id__in=stale, claimed_at__lt=lease_cutoff(now),
-                                            state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED])
-                 .update(claimed_at=token, recipients=digest.recipients, run_date=run_date))
+        taken = ReminderLog.objects.filter(
+            id__in=stale,
+            claimed_at__lt=lease_cutoff(now),
+            state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED],
+        ).update(claimed_at=token, recipients=digest.recipients, run_date=run_date)
         if taken:
             owned.extend(ReminderLog.objects.filter(id__in=stale, claimed_at=token).values_list("id", flat=True))
     return owned
-

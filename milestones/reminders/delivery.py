@@ -54,8 +54,9 @@ def section_lines(rows: list[ReminderLog]) -> dict[int, SectionLine]:
     return result
 
 
-def build_email(rows: list[ReminderLog], *, run_date: dt.date,
-                lines: dict[int, SectionLine] | None = None) -> EmailMultiAlternatives:
+def build_email(
+    rows: list[ReminderLog], *, run_date: dt.date, lines: dict[int, SectionLine] | None = None
+) -> EmailMultiAlternatives:
     """The digest e-mail for a set of claimed rows of one department (or one municipality's admins)."""
     milestone_items: list[DigestItem] = []
     stale_items: list[DigestItem] = []
@@ -69,26 +70,55 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
                 continue
             stage = parse_stage(row.stage)
             due = line.due_date or row.due_date  # None: a periodic notice (its period date is the claim's)
-            sections[str(provider.title)].append(DigestItem(
-                stage, line.code, line.title, line.detail, "", due, format_wareki(due, weekday=True),
-                days_left_label(line.due_date, run_date) if line.due_date else "", line.status,
-                row.department.name, line.url))
+            sections[str(provider.title)].append(
+                DigestItem(
+                    stage,
+                    line.code,
+                    line.title,
+                    line.detail,
+                    "",
+                    due,
+                    format_wareki(due, weekday=True),
+                    days_left_label(line.due_date, run_date) if line.due_date else "",
+                    line.status,
+                    row.department.name,
+                    line.url,
+                )
+            )
         elif row.milestone_id:
             ms = row.milestone
-            milestone_items.append(DigestItem(
-                parse_stage(row.stage.replace("escalate_", "overdue_")), ms.code, ms.title,
-                f"{ms.measure.code} {ms.measure.title}",
-                "、".join(f"{i.number}. {i.short_name or i.name}" for i in ms.measure.national_items.all()),
-                ms.due_date, format_wareki(ms.due_date, weekday=True), days_left_label(ms.due_date, run_date),
-                ms.get_status_display(), ms.owner_department.name,
-                settings.SITE_URL + reverse("milestones:update", args=[ms.pk])))
+            milestone_items.append(
+                DigestItem(
+                    parse_stage(row.stage.replace("escalate_", "overdue_")),
+                    ms.code,
+                    ms.title,
+                    f"{ms.measure.code} {ms.measure.title}",
+                    "、".join(f"{i.number}. {i.short_name or i.name}" for i in ms.measure.national_items.all()),
+                    ms.due_date,
+                    format_wareki(ms.due_date, weekday=True),
+                    days_left_label(ms.due_date, run_date),
+                    ms.get_status_display(),
+                    ms.owner_department.name,
+                    settings.SITE_URL + reverse("milestones:update", args=[ms.pk]),
+                )
+            )
         else:
             m = row.measure
-            stale_items.append(DigestItem(
-                None, m.code, m.title, f"{m.code} {m.title}",
-                "、".join(f"{i.number}. {i.short_name or i.name}" for i in m.national_items.all()),
-                None, format_wareki(row.due_date), "", "", m.owner_department.name,
-                settings.SITE_URL + reverse("measures:report_progress", args=[m.pk])))
+            stale_items.append(
+                DigestItem(
+                    None,
+                    m.code,
+                    m.title,
+                    f"{m.code} {m.title}",
+                    "、".join(f"{i.number}. {i.short_name or i.name}" for i in m.national_items.all()),
+                    None,
+                    format_wareki(row.due_date),
+                    "",
+                    "",
+                    m.owner_department.name,
+                    settings.SITE_URL + reverse("measures:report_progress", args=[m.pk]),
+                )
+            )
     groups: dict[str, list[DigestItem]] = defaultdict(list)
     for item in sorted(milestone_items, key=lambda i: (i.stage.urgency, i.due_date, i.code)):
         groups[stage_label(item.stage)].append(item)
@@ -97,30 +127,51 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
     if escalation:
         place = first.department.municipality.name
         subject = _("【DX推進】期限を%(days)s日以上過ぎたマイルストーン %(count)s件（%(place)s）") % {
-            "days": settings.REMINDER_ESCALATE_AFTER_DAYS, "count": len(milestone_items), "place": place}
+            "days": settings.REMINDER_ESCALATE_AFTER_DAYS,
+            "count": len(milestone_items),
+            "place": place,
+        }
     else:
         place = first.department.name
         if milestone_items:
             subject = _("【DX推進】期限の近いマイルストーン %(count)s件（%(place)s）") % {
-                "count": len(milestone_items), "place": place}
+                "count": len(milestone_items),
+                "place": place,
+            }
         elif len(sections) == 1:  # one section only: its own heading says what it asks
             [(heading, section_items)] = sections.items()
             subject = _("【DX推進】%(heading)s %(count)s件（%(place)s）") % {
-                "heading": heading, "count": len(section_items), "place": place}
+                "heading": heading,
+                "count": len(section_items),
+                "place": place,
+            }
         elif sections:
             subject = _("【DX推進】期限のお知らせ %(count)s件（%(place)s）") % {
-                "count": sum(len(v) for v in sections.values()), "place": place}
+                "count": sum(len(v) for v in sections.values()),
+                "place": place,
+            }
         else:
             subject = _("【DX推進】進捗の更新をお願いします %(count)s件（%(place)s）") % {
-                "count": len(stale_items), "place": place}
+                "count": len(stale_items),
+                "place": place,
+            }
     # A mail header is one line: a name imported with a line break must not make this digest fail on every run.
     subject = single_line(subject)
-    context = {"subject": subject, "place": place, "groups": list(groups.items()), "stale_items": stale_items,
-               "sections": [(title, sorted(items, key=lambda i: (i.stage.urgency, i.due_date, i.code)))
-                            for title, items in sections.items()],
-               "escalation": escalation, "run_date_label": format_wareki(run_date, weekday=True),
-               "stale_days": settings.REMINDER_STALE_DAYS, "site_url": settings.SITE_URL,
-               "escalate_days": settings.REMINDER_ESCALATE_AFTER_DAYS}
+    context = {
+        "subject": subject,
+        "place": place,
+        "groups": list(groups.items()),
+        "stale_items": stale_items,
+        "sections": [
+            (title, sorted(items, key=lambda i: (i.stage.urgency, i.due_date, i.code)))
+            for title, items in sections.items()
+        ],
+        "escalation": escalation,
+        "run_date_label": format_wareki(run_date, weekday=True),
+        "stale_days": settings.REMINDER_STALE_DAYS,
+        "site_url": settings.SITE_URL,
+        "escalate_days": settings.REMINDER_ESCALATE_AFTER_DAYS,
+    }
     text = render_to_string("milestones/email/digest.txt", context)
     html = render_to_string("milestones/email/digest.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to=list(first.recipients))
@@ -129,11 +180,14 @@ def build_email(rows: list[ReminderLog], *, run_date: dt.date,
 
 
 def _rows_for_email(ids: list[int]) -> list[ReminderLog]:
-    return list(ReminderLog.objects.filter(id__in=ids)
-                .select_related("milestone__measure", "milestone__owner_department", "measure__owner_department",
-                                "department__municipality")
-                .prefetch_related("milestone__measure__national_items", "measure__national_items")
-                .order_by("id"))
+    return list(
+        ReminderLog.objects.filter(id__in=ids)
+        .select_related(
+            "milestone__measure", "milestone__owner_department", "measure__owner_department", "department__municipality"
+        )
+        .prefetch_related("milestone__measure__national_items", "measure__national_items")
+        .order_by("id")
+    )
 
 
 @dataclass
@@ -149,24 +203,34 @@ def deliver_digest(*, log_ids: list[int], token: dt.datetime) -> Delivery:
     """
     now = timezone.now()
     mine = now if now != token else now + dt.timedelta(microseconds=1)
-    takeable = (Q(claimed_at=token, state=ReminderLog.State.CLAIMED) | Q(state=ReminderLog.State.FAILED)
-                | Q(state=ReminderLog.State.CLAIMED, claimed_at__lt=lease_cutoff(now)))
+    takeable = (
+        Q(claimed_at=token, state=ReminderLog.State.CLAIMED)
+        | Q(state=ReminderLog.State.FAILED)
+        | Q(state=ReminderLog.State.CLAIMED, claimed_at__lt=lease_cutoff(now))
+    )
     base = ReminderLog.objects.filter(id__in=log_ids)
-    taken = base.filter(takeable).update(claimed_at=mine, state=ReminderLog.State.CLAIMED,
-                                         attempts=F("attempts") + 1)
+    taken = base.filter(takeable).update(claimed_at=mine, state=ReminderLog.State.CLAIMED, attempts=F("attempts") + 1)
     if not taken:
         return Delivery(busy=base.filter(state=ReminderLog.State.CLAIMED).count())
     rows = _rows_for_email(list(base.filter(claimed_at=mine).values_list("id", flat=True)))
     ids = [r.id for r in rows]
     # Items that became moot between the claim and now (completed, due date moved) are not sent.
     lines = section_lines(rows)
-    moot = [r.id for r in rows if r.milestone_id and (r.milestone.status not in OPEN_STATUSES
-                                                       or r.milestone.due_date != r.due_date)]
-    moot += [r.id for r in rows if r.section and (r.id not in lines or not lines[r.id].still_due
-                                                  or lines[r.id].due_date not in (None, r.due_date))]
+    moot = [
+        r.id
+        for r in rows
+        if r.milestone_id and (r.milestone.status not in OPEN_STATUSES or r.milestone.due_date != r.due_date)
+    ]
+    moot += [
+        r.id
+        for r in rows
+        if r.section
+        and (r.id not in lines or not lines[r.id].still_due or lines[r.id].due_date not in (None, r.due_date))
+    ]
     if moot:
         ReminderLog.objects.filter(id__in=moot, claimed_at=mine).update(
-            state=ReminderLog.State.SKIPPED, error=_("送信前に完了または期限変更されました"))
+            state=ReminderLog.State.SKIPPED, error=_("送信前に完了または期限変更されました")
+        )
         rows = [r for r in rows if r.id not in moot]
     if not rows:
         return Delivery()
@@ -175,9 +239,10 @@ def deliver_digest(*, log_ids: list[int], token: dt.datetime) -> Delivery:
         build_email(rows, run_date=run_date, lines=lines).send()
     except Exception as exc:
         ReminderLog.objects.filter(id__in=ids, claimed_at=mine, state=ReminderLog.State.CLAIMED).update(
-            state=ReminderLog.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+            state=ReminderLog.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise
     ReminderLog.objects.filter(id__in=[r.id for r in rows], claimed_at=mine).update(
-        state=ReminderLog.State.SENT, sent_at=timezone.now())
+        state=ReminderLog.State.SENT, sent_at=timezone.now()
+    )
     return Delivery(sent=len(rows))
-

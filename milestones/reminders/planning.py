@@ -79,8 +79,9 @@ class RunReport:
 
 def _departments_with_mail() -> Q:
     """Departments that have somewhere to send to: their own address or an opted-in member with one."""
-    members = Membership.objects.filter(departments=OuterRef("pk"), receives_reminders=True,
-                                        user__is_active=True).exclude(user__email="")
+    members = Membership.objects.filter(
+        departments=OuterRef("pk"), receives_reminders=True, user__is_active=True
+    ).exclude(user__email="")
     return Q(email__gt="") | Q(Exists(members))
 
 
@@ -92,21 +93,31 @@ def _recipients(departments_qs) -> tuple[dict[int, dict], dict[int, list[str]]]:
         if d["email"]:
             emails[d["id"]].add(d["email"])
     through = Membership.departments.through
-    for dept_id, email in (through.objects.filter(department__in=departments_qs.values("id"),
-                                                  membership__receives_reminders=True,
-                                                  membership__user__is_active=True)
-                           .exclude(membership__user__email="")
-                           .values_list("department_id", "membership__user__email")):
+    for dept_id, email in (
+        through.objects.filter(
+            department__in=departments_qs.values("id"),
+            membership__receives_reminders=True,
+            membership__user__is_active=True,
+        )
+        .exclude(membership__user__email="")
+        .values_list("department_id", "membership__user__email")
+    ):
         emails[dept_id].add(email)
     return departments, {k: sorted(v) for k, v in emails.items()}
 
 
 def _admin_recipients(municipality_ids: set[int]) -> dict[int, list[str]]:
     result: dict[int, set[str]] = defaultdict(set)
-    for muni_id, email in (User.objects.filter(groups__name=Role.ADMIN, is_active=True,
-                                               membership__municipality_id__in=municipality_ids,
-                                               membership__receives_reminders=True)
-                           .exclude(email="").values_list("membership__municipality_id", "email")):
+    for muni_id, email in (
+        User.objects.filter(
+            groups__name=Role.ADMIN,
+            is_active=True,
+            membership__municipality_id__in=municipality_ids,
+            membership__receives_reminders=True,
+        )
+        .exclude(email="")
+        .values_list("membership__municipality_id", "email")
+    ):
         result[muni_id].add(email)
     return {k: sorted(v) for k, v in result.items()}
 
@@ -115,8 +126,9 @@ def lease_cutoff(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
 
 
-def plan_run(*, run_date: dt.date, municipality_id: int | None = None,
-             now: dt.datetime | None = None) -> tuple[list[Digest], list[int]]:
+def plan_run(
+    *, run_date: dt.date, municipality_id: int | None = None, now: dt.datetime | None = None
+) -> tuple[list[Digest], list[int]]:
     """Compute (without writing) the digests of a run and the ids of stale claims to skip.
 
     A fixed number of queries, whatever the number of milestones: candidates, their existing claims,
@@ -133,8 +145,9 @@ def plan_run(*, run_date: dt.date, municipality_id: int | None = None,
             gc.enable()
 
 
-def _plan_run(*, run_date: dt.date, municipality_id: int | None,
-              now: dt.datetime | None) -> tuple[list[Digest], list[int]]:
+def _plan_run(
+    *, run_date: dt.date, municipality_id: int | None, now: dt.datetime | None
+) -> tuple[list[Digest], list[int]]:
     now = now or timezone.now()
     horizon = horizon_for(run_date)
     look_ahead = max(settings.REMINDER_STAGES_DAYS_BEFORE, default=0)
@@ -142,11 +155,16 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
     if municipality_id is not None:
         mail_departments = mail_departments.filter(municipality_id=municipality_id)
 
-    candidates = (Milestone.objects.filter(status__in=OPEN_STATUSES,
-                                           due_date__lte=horizon + dt.timedelta(days=look_ahead),
-                                           owner_department__in=mail_departments)
-                  .filter(Plan.in_force_q("plan"))
-                  .order_by().values_list("id", "due_date", "owner_department_id"))
+    candidates = (
+        Milestone.objects.filter(
+            status__in=OPEN_STATUSES,
+            due_date__lte=horizon + dt.timedelta(days=look_ahead),
+            owner_department__in=mail_departments,
+        )
+        .filter(Plan.in_force_q("plan"))
+        .order_by()
+        .values_list("id", "due_date", "owner_department_id")
+    )
     # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
     # ago, so older claims cannot matter.
     gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
@@ -157,7 +175,8 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
     if municipality_id is not None:
         claims = claims.filter(department__municipality_id=municipality_id)
     for log_id, ms_id, stage_key, due_date, state, claimed_at in claims.values_list(
-            "id", "milestone_id", "stage", "due_date", "state", "claimed_at"):
+        "id", "milestone_id", "stage", "due_date", "state", "claimed_at"
+    ):
         existing[(ms_id, stage_key, due_date)] = (log_id, state, claimed_at)
 
     rules = StageRules.from_settings()
@@ -177,9 +196,16 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
             staged = stages[due_date]
         except KeyError:
             stage = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
-            staged = stages[due_date] = None if stage is None else (
-                stage.key, f"escalate_{stage.days}" if stage.kind == "overdue" and stage.days >= rules.escalate_after
-                else None)
+            staged = stages[due_date] = (
+                None
+                if stage is None
+                else (
+                    stage.key,
+                    f"escalate_{stage.days}"
+                    if stage.kind == "overdue" and stage.days >= rules.escalate_after
+                    else None,
+                )
+            )
         if staged is None:
             continue
         stage_key, escalation_key = staged
@@ -195,19 +221,30 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
             if esc_claim is None:
                 escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
             elif esc_claim[1] not in done_states and esc_claim[2] < cutoff:
-                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0],
-                                                       department_id=dept_id))
+                escalations[dept_id].append(
+                    PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0], department_id=dept_id)
+                )
     # Unfinished claims that are no longer the milestone's current stage (superseded, completed,
     # due date moved): they will never be sent.
     for log_id, state, claimed_at in existing.values():
         if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
             to_skip.append(log_id)
 
-    _plan_sections(run_date=run_date, horizon=horizon, rules=rules, since=since, cutoff=cutoff,
-                   departments=mail_departments, municipality_id=municipality_id, items=items, to_skip=to_skip)
+    _plan_sections(
+        run_date=run_date,
+        horizon=horizon,
+        rules=rules,
+        since=since,
+        cutoff=cutoff,
+        departments=mail_departments,
+        municipality_id=municipality_id,
+        items=items,
+        to_skip=to_skip,
+    )
 
-    for dept_id, measure_id, period_start in _stale_measures(run_date=run_date, departments=mail_departments,
-                                                              cutoff=cutoff):
+    for dept_id, measure_id, period_start in _stale_measures(
+        run_date=run_date, departments=mail_departments, cutoff=cutoff
+    ):
         items[dept_id].append(PlannedItem(None, measure_id, STAGE_STALE, period_start[0], log_id=period_start[1]))
 
     departments, emails = _recipients(mail_departments)
@@ -215,8 +252,9 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
     for dept_id in sorted(items):
         dept = departments[dept_id]
         if emails.get(dept_id):
-            digests.append(Digest("department", dept_id, dept["municipality_id"], dept["name"], emails[dept_id],
-                                  items[dept_id]))
+            digests.append(
+                Digest("department", dept_id, dept["municipality_id"], dept["name"], emails[dept_id], items[dept_id])
+            )
     muni_ids = {departments[d]["municipality_id"] for d in escalations}
     admins = _admin_recipients(muni_ids)
     names = dict(Municipality.objects.filter(id__in=muni_ids).values_list("id", "name")) if muni_ids else {}
@@ -225,14 +263,22 @@ def _plan_run(*, run_date: dt.date, municipality_id: int | None,
         by_muni[departments[dept_id]["municipality_id"]] += dept_items
     for muni_id in sorted(by_muni):
         if admins.get(muni_id):
-            digests.append(Digest("escalation", None, muni_id, names[muni_id], admins[muni_id],
-                                  by_muni[muni_id]))
+            digests.append(Digest("escalation", None, muni_id, names[muni_id], admins[muni_id], by_muni[muni_id]))
     return digests, to_skip
 
 
-def _plan_sections(*, run_date: dt.date, horizon: dt.date, rules: StageRules, since: dt.date, cutoff: dt.datetime,
-                   departments, municipality_id: int | None, items: dict[int, list[PlannedItem]],
-                   to_skip: list[int]) -> None:
+def _plan_sections(
+    *,
+    run_date: dt.date,
+    horizon: dt.date,
+    rules: StageRules,
+    since: dt.date,
+    cutoff: dt.datetime,
+    departments,
+    municipality_id: int | None,
+    items: dict[int, list[PlannedItem]],
+    to_skip: list[int],
+) -> None:
     """The registered extra sections' items, staged and checked against their claims like milestones."""
     providers = digest_sections()
     if not providers:
@@ -241,9 +287,12 @@ def _plan_sections(*, run_date: dt.date, horizon: dt.date, rules: StageRules, si
     claims = ReminderLog.objects.filter(object_id__isnull=False, run_date__gte=since)
     if municipality_id is not None:
         claims = claims.filter(department__municipality_id=municipality_id)
-    existing = {(section, object_id, stage_key, due_date): (log_id, state, claimed_at)
-                for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.values_list(
-                    "id", "section", "object_id", "stage", "due_date", "state", "claimed_at")}
+    existing = {
+        (section, object_id, stage_key, due_date): (log_id, state, claimed_at)
+        for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.values_list(
+            "id", "section", "object_id", "stage", "due_date", "state", "claimed_at"
+        )
+    }
     done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
     for provider in providers:
         for c in provider.candidates(run_date=run_date, department_ids=department_ids):
@@ -257,11 +306,13 @@ def _plan_sections(*, run_date: dt.date, horizon: dt.date, rules: StageRules, si
                 stage_key = stage.key
             claim = existing.pop((provider.key, c.object_id, stage_key, c.due_date), None)
             if claim is None:
-                items[c.department_id].append(PlannedItem(None, None, stage_key, c.due_date, None, c.department_id,
-                                                          provider.key, c.object_id))
+                items[c.department_id].append(
+                    PlannedItem(None, None, stage_key, c.due_date, None, c.department_id, provider.key, c.object_id)
+                )
             elif claim[1] not in done_states and claim[2] < cutoff:
-                items[c.department_id].append(PlannedItem(None, None, stage_key, c.due_date, claim[0],
-                                                          c.department_id, provider.key, c.object_id))
+                items[c.department_id].append(
+                    PlannedItem(None, None, stage_key, c.due_date, claim[0], c.department_id, provider.key, c.object_id)
+                )
     for log_id, state, claimed_at in existing.values():
         if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
             to_skip.append(log_id)
@@ -276,12 +327,14 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(run_date - dt.timedelta(days=days - 1), dt.time.min, tzinfo=tz)
     latest = ProgressUpdate.objects.filter(measure=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    measures = (Measure.objects.filter(owner_department__in=departments, created_at__lt=since)
-                .filter(Plan.in_force_q("plan"))
-                .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(run_date)))
-                .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
-                .annotate(last_update=Subquery(latest))
-                .values_list("id", "owner_department_id", "created_at", "last_update"))
+    measures = (
+        Measure.objects.filter(owner_department__in=departments, created_at__lt=since)
+        .filter(Plan.in_force_q("plan"))
+        .filter(Q(end_fy__isnull=True) | Q(end_fy__gte=fiscal_year(run_date)))
+        .exclude(Exists(ProgressUpdate.objects.filter(measure=OuterRef("pk"), created_at__gte=since)))
+        .annotate(last_update=Subquery(latest))
+        .values_list("id", "owner_department_id", "created_at", "last_update")
+    )
     rows = []
     for measure_id, dept_id, created_at, last_update in measures:
         last = timezone.localtime(last_update or created_at, tz).date()
@@ -289,9 +342,12 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
         rows.append((measure_id, dept_id, period_start))
     if not rows:
         return []
-    claims = {(m, d): (log_id, state, at) for log_id, m, d, state, at in ReminderLog.objects.filter(
-        measure_id__in=[r[0] for r in rows], stage=STAGE_STALE).values_list(
-        "id", "measure_id", "due_date", "state", "claimed_at")}
+    claims = {
+        (m, d): (log_id, state, at)
+        for log_id, m, d, state, at in ReminderLog.objects.filter(
+            measure_id__in=[r[0] for r in rows], stage=STAGE_STALE
+        ).values_list("id", "measure_id", "due_date", "state", "claimed_at")
+    }
     result = []
     for measure_id, dept_id, period_start in rows:
         claim = claims.get((measure_id, period_start))
@@ -300,4 +356,3 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
         elif claim[1] in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claim[2] < cutoff:
             result.append((dept_id, measure_id, (period_start, claim[0])))
     return result
-

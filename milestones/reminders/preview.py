@@ -56,13 +56,23 @@ def preview(digests: list[Digest], *, run_date: dt.date | None = None) -> list[P
                 if found:
                     title, line = found
                     label = title if line.due_date is None else f"{title}・{stage_label(parse_stage(item.stage))}"
-                    lines.append(PreviewLine(label, line.code,
-                                             line.title, format_wareki(line.due_date or item.due_date, weekday=True)))
+                    lines.append(
+                        PreviewLine(
+                            label, line.code, line.title, format_wareki(line.due_date or item.due_date, weekday=True)
+                        )
+                    )
             elif item.milestone_id:
                 ms = milestones[item.milestone_id]
                 stage = parse_stage(item.stage.replace("escalate_", "overdue_"))
-                lines.append(PreviewLine(stage_label(stage), ms.code, ms.title, format_wareki(ms.due_date, weekday=True),
-                                         days_left_label(ms.due_date, run_date) if run_date else ""))
+                lines.append(
+                    PreviewLine(
+                        stage_label(stage),
+                        ms.code,
+                        ms.title,
+                        format_wareki(ms.due_date, weekday=True),
+                        days_left_label(ms.due_date, run_date) if run_date else "",
+                    )
+                )
             else:
                 m = measures[item.measure_id]
                 lines.append(PreviewLine(_("進捗の更新をお願いします"), m.code, m.title, ""))
@@ -74,6 +84,7 @@ def describe_digest(digest: Digest) -> str:
     [p] = preview([digest])
     head = _("管理者へ（期限超過）") if digest.kind == "escalation" else digest.name
     lines = [f"■ {head} → {', '.join(digest.recipients)}（{len(digest.items)}件）"]
-    lines += [f"  [{line.stage}] {line.code} {line.title} {line.due_label} {line.days_left}".rstrip()
-              for line in p.lines]
+    lines += [
+        f"  [{line.stage}] {line.code} {line.title} {line.due_label} {line.days_left}".rstrip() for line in p.lines
+    ]
     return "\n".join(lines)

@@ -24,8 +24,14 @@ logger = logging.getLogger(__name__)
 SEND_DIGEST_TASK = "milestones.tasks.send_digest"
 
 
-def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = False,
-                  municipality_id: int | None = None, progress: Callable[..., None] | None = None) -> RunReport:
+def run_reminders(
+    *,
+    run_date: dt.date,
+    dry_run: bool = False,
+    inline: bool = False,
+    municipality_id: int | None = None,
+    progress: Callable[..., None] | None = None,
+) -> RunReport:
     """Compute a run's digests, claim them and queue one send task per digest (or send inline).
 
     Called by the beat task, `manage.py send_reminders` (inline) and the admin's 今すぐ送信.
@@ -39,9 +45,11 @@ def run_reminders(*, run_date: dt.date, dry_run: bool = False, inline: bool = Fa
     if dry_run:
         return report
     if to_skip:
-        report.skipped = (ReminderLog.objects.filter(id__in=to_skip, claimed_at__lt=lease_cutoff(now),
-                                                     state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED])
-                          .update(state=ReminderLog.State.SKIPPED, error=_("より新しい通知に置き換えられました")))
+        report.skipped = ReminderLog.objects.filter(
+            id__in=to_skip,
+            claimed_at__lt=lease_cutoff(now),
+            state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED],
+        ).update(state=ReminderLog.State.SKIPPED, error=_("より新しい通知に置き換えられました"))
     token = now
     if progress:
         progress(stage="send", done=0, total=len(digests))
@@ -75,4 +83,3 @@ def _queue(log_ids: list[int], token: dt.datetime, *, inline: bool) -> bool:
 
     transaction.on_commit(enqueue)
     return True
-

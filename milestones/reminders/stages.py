@@ -56,12 +56,16 @@ class StageRules:
 
     @classmethod
     def from_settings(cls) -> StageRules:
-        return cls(tuple(sorted(settings.REMINDER_STAGES_DAYS_BEFORE)), settings.REMINDER_OVERDUE_REPEAT_DAYS,
-                   settings.REMINDER_ESCALATE_AFTER_DAYS)
+        return cls(
+            tuple(sorted(settings.REMINDER_STAGES_DAYS_BEFORE)),
+            settings.REMINDER_OVERDUE_REPEAT_DAYS,
+            settings.REMINDER_ESCALATE_AFTER_DAYS,
+        )
 
 
-def stage_for(*, due_date: dt.date, run_date: dt.date, horizon: dt.date | None = None,
-              rules: StageRules | None = None) -> Stage | None:
+def stage_for(
+    *, due_date: dt.date, run_date: dt.date, horizon: dt.date | None = None, rules: StageRules | None = None
+) -> Stage | None:
     """The most urgent stage a milestone has reached on `run_date` (None: nothing to say yet).
 
     Only the most urgent one is ever sent: after an outage a milestone gets one reminder, not a burst.
@@ -100,4 +104,3 @@ def days_left_label(due_date: dt.date, on: dt.date) -> str:
     if days == 0:
         return _("本日")
     return _("%(days)s日超過") % {"days": -days}
-

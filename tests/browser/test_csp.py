@@ -22,8 +22,7 @@ PAGES: list[tuple[str, Callable]] = [
     ("admin measure list", lambda cast: reverse("admin:measures_measure_changelist")),
     ("admin measure change", lambda cast: reverse("admin:measures_measure_change", args=[cast.measure.pk])),
     ("admin measure history", lambda cast: reverse("admin:measures_measure_history", args=[cast.measure.pk])),
-    ("admin membership change", lambda cast: reverse("admin:plans_membership_change",
-                                                     args=[cast.bob.membership.pk])),
+    ("admin membership change", lambda cast: reverse("admin:plans_membership_change", args=[cast.bob.membership.pk])),
     ("admin audit log", lambda cast: reverse("admin:plans_auditevent_changelist")),
     ("dashboard overview", lambda cast: reverse("dashboard:overview")),
     ("dashboard timeline", lambda cast: reverse("dashboard:timeline")),
@@ -55,14 +54,23 @@ def _meeting(cast):
 
     return Meeting.objects.create(municipality=cast.city, plan=cast.plan, held_on=dt.date(2026, 11, 20))
 
+
 def _running_job(cast):
     from django.utils import timezone
 
     from jobs.models import Job
 
-    return Job.objects.create(kind="importing.preview", municipality=cast.city, user=cast.admin,
-                              state=Job.State.RUNNING, stage="validate", done=10, total=40,
-                              started_at=timezone.now(), heartbeat_at=timezone.now())
+    return Job.objects.create(
+        kind="importing.preview",
+        municipality=cast.city,
+        user=cast.admin,
+        state=Job.State.RUNNING,
+        stage="validate",
+        done=10,
+        total=40,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
 
 
 # Runs before any page script; devtools-injected, so the policy itself does not block it.
@@ -130,8 +138,9 @@ def test_the_progress_page_reloads_itself_until_the_job_ends_without_javascript(
     job = _running_job(cast)
     admin_page.goto(f"{live_server.url}{reverse('jobs:detail', args=[job.pk])}")
     assert "10 / 40" in admin_page.inner_text(".job-rows")
-    Job.objects.filter(pk=job.pk).update(state=Job.State.SUCCEEDED, finished_at=timezone.now(), done=40,
-                                         result={"message": "取込の準備ができました"})
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.SUCCEEDED, finished_at=timezone.now(), done=40, result={"message": "取込の準備ができました"}
+    )
     admin_page.wait_for_selector("text=取込の準備ができました", timeout=8000)  # the meta refresh (2 s) reloaded it
     assert admin_page.inner_text(".job-state") == "完了"
     assert _violations(admin_page) == []

@@ -22,7 +22,10 @@ from tests.services import require
 
 from .conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]  # not serialized_rollback: see tests/browser/conftest.py
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]  # not serialized_rollback: see tests/browser/conftest.py
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"

@@ -71,14 +71,29 @@ def test_council_filters_by_item_drills_down_to_a_milestone_and_prints(council_p
     assert not page.locator(".dash-filters").is_visible()  # the filter form is not printed
     assert page.locator(".as-of").is_visible()  # the as-of date is
     page.screenshot(path=str(ARTIFACTS / "dashboard-print.png"), full_page=True)
-    pdf = page.pdf(path=str(ARTIFACTS / "dashboard-print.pdf"), format="A4", landscape=True,
-                   print_background=True, prefer_css_page_size=True)
+    pdf = page.pdf(
+        path=str(ARTIFACTS / "dashboard-print.pdf"),
+        format="A4",
+        landscape=True,
+        print_background=True,
+        prefer_css_page_size=True,
+    )
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
 
 
-@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/?item=3", "/dashboard/items/?health=late",
-                                  "/dashboard/milestones/?state=overdue", "/dashboard/kpis/", "/dashboard/timeline/",
-                                  "/dashboard/compare/", "/api/docs/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/",
+        "/dashboard/?item=3",
+        "/dashboard/items/?health=late",
+        "/dashboard/milestones/?state=overdue",
+        "/dashboard/kpis/",
+        "/dashboard/timeline/",
+        "/dashboard/compare/",
+        "/api/docs/",
+    ],
+)
 def test_dashboard_page_has_no_serious_accessibility_violation(council_page, live_server, path):
     require("axe-core", AXE.exists(), "run `npm ci` (package.json pins axe-core) or set AXE_CORE_PATH")
     page = council_page
@@ -86,6 +101,9 @@ def test_dashboard_page_has_no_serious_accessibility_violation(council_page, liv
     page.evaluate(AXE.read_text(encoding="utf-8"))  # via DevTools: the page's strict CSP forbids inline scripts
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == [], bad

@@ -12,7 +12,10 @@ from tests.factories import IndicatorFactory, IndicatorValueFactory, MeasureFact
 
 from .conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]  # not serialized_rollback: see tests/browser/conftest.py
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]  # not serialized_rollback: see tests/browser/conftest.py
 
 
 def _fill_and_submit(page, *, achievements: str, grade: str, direction: str, cost: str) -> None:

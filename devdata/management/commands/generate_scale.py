@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, profile: str, seed: int, **options):
         started = time.perf_counter()
         with CommandProgress(self, options) as bars:
+
             def report(message: str) -> None:
                 if bars.enabled:
                     bars.step(message)  # the bar shows the step; stdout stays for the summary
