@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 EN_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
@@ -46,6 +48,34 @@ def test_every_message_in_the_english_catalogue_is_translated_and_none_is_fuzzy(
     assert [e.msgid for e in entries if "fuzzy" in e.flags] == []
     empty_plurals = [e.msgid for e in entries if e.msgid_plural and not all(e.msgstr_plural.values())]
     assert empty_plurals == []
+
+
+def test_every_message_marked_in_the_source_has_an_english_translation(tmp_path, settings, monkeypatch):
+    """The committed catalogue can be complete and still stale: run makemessages over the source, into a copy.
+
+    makemessages writes to the `locale` directory next to the files it reads, so it runs in a scratch tree of
+    symlinks to the project's sources whose only `locale` is a copy of the English catalogue.
+    """
+    base = Path(settings.BASE_DIR)
+    skipped = {"locale", "node_modules", "staticfiles", "artifacts"}
+    for child in base.iterdir():
+        if child.name not in skipped and not child.name.startswith("."):
+            (tmp_path / child.name).symlink_to(child)
+    fresh_dir = tmp_path / "locale" / "en" / "LC_MESSAGES"
+    fresh_dir.mkdir(parents=True)
+    shutil.copy(PO_PATH, fresh_dir / "django.po")
+    committed = PO_PATH.read_bytes()
+    settings.LOCALE_PATHS = [tmp_path / "locale"]
+    monkeypatch.chdir(tmp_path)
+    call_command("makemessages", locale=["en"], symlinks=True, verbosity=0)
+    assert PO_PATH.read_bytes() == committed  # the real catalogue was not touched
+    fresh = polib.pofile(str(fresh_dir / "django.po"))
+    assert len([e for e in fresh if not e.obsolete]) > 400
+    untranslated = [e.msgid for e in fresh if not e.obsolete and not e.translated()]
+    assert untranslated == [], (
+        f"{len(untranslated)} marked string(s) have no English translation: run makemessages, add them to "
+        "locale/fill_en.py, run it and compilemessages (see its docstring)"
+    )
 
 
 def test_english_translations_keep_every_placeholder_of_the_japanese_source():
