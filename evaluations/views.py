@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import add_validation_errors
@@ -296,7 +297,7 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 FILTER_CHOICES = {"change_level": ChangeLevel, "channel": Channel, "audience": Audience}
-TAG_CHOICES = (("gx", "GX"), ("wellbeing", "ウェルビーイング"))
+TAG_CHOICES = (("gx", "GX"), ("wellbeing", gettext_lazy("ウェルビーイング")))
 
 
 @login_required

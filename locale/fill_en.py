@@ -1073,6 +1073,10 @@ EN: dict[str, str | tuple[str, str]] = {
     "チャネル": "Channel",
     "GX": "GX",
     "ウェルビーイング": "Well-being",
+    "達成度＝（実績値−基準値）÷（目標値−基準値）。KPI区分: A 目標値を達成 / B %(b)s以上 / C %(c)s以上 / D %(c)s未満": (
+        "Achievement = (actual − baseline) ÷ (target − baseline). KPI grades: A target reached / B %(b)s or more"
+        " / C %(c)s or more / D below %(c)s"
+    ),
     "進捗率はマイルストーンで決まります（完了したマイルストーン ÷ 中止を除くマイルストーン）。マイルストーンがない施策だけ、最新の進捗報告の進捗率を使います。": "Progress is determined by milestones (milestones done ÷ milestones excluding cancelled ones). Only a measure without milestones uses the progress in its latest progress report.",
     "担当部署の自己評価（最新の進捗報告）が「進行中」「完了」なのに期限超過のマイルストーンがあるとき、または報告の進捗率とマイルストーンによる進捗率の差が%(points)dポイントを超えるとき、「自己評価と工程に差異」と表示します。": "“Self-assessment differs from the schedule” is shown when the owner department's self-assessment (latest progress report) is “In progress” or “Done” but there are overdue milestones, or when the reported progress and the progress by milestones differ by more than %(points)d points.",
     "報告は「%(status)s」だが期限超過のマイルストーンが%(n)d件": "Reported “%(status)s”, but %(n)d milestone(s) overdue",
@@ -1238,7 +1242,7 @@ EN: dict[str, str | tuple[str, str]] = {
     "国の計画%(ed)sの取組事項に読み替えた表示を含みます（版の対応表による）。": "Includes figures mapped to the items of national plan %(ed)s (using the edition mapping).",
     "元の版で表示": "Show in the original edition",
     "残り日数": "Days left",
-    "%(n)s日": ("%(n)s day(s)", "%(n)s days"),
+    "%(n)s日": ("%(n)s day", "%(n)s days"),
     "あと%(n)s日": ("%(n)s day left", "%(n)s days left"),
     "施策の報告": "measure report",
     "コメントなし": "No comment",
@@ -1323,10 +1327,6 @@ EN: dict[str, str | tuple[str, str]] = {
     "計画期間（%(period)s）の年度を指定してください。各施策の担当部署に評価の下書きが作られ、指標の実績値が入力済みになります。": "Give a fiscal year within the plan period (%(period)s). A draft evaluation is created for each measure's owner department, with indicator values filled in.",
     "開始する": "Open",
     "本部承認": "Headquarters approval",
-    "達成度＝（実績値−基準値）÷（目標値−基準値）。KPI区分": "Achievement = (actual − baseline) ÷ (target − baseline). KPI grade",
-    "目標値を達成": "target reached",
-    "以上": " or more",
-    "未満": " not reached",
     "取組内容": "Work",
     "事業費（決算）": "Project cost (settled accounts)",
     "評価の対象となった施策はありません。": "No measures were evaluated.",
