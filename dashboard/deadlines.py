@@ -65,10 +65,14 @@ class DeadlineRisk:
         return bool(self.milestones or self.measure_codes)
 
 
+_CANCELLED = str(WorkStatus.CANCELLED.value)
+_OPEN = frozenset(str(getattr(s, "value", s)) for s in OPEN)  # plain strings: enum comparisons are slow in a loop
+
+
 def _past_deadline(*, due: dt.date, status: str, deadline: dt.date, today: dt.date) -> bool:
-    if status == WorkStatus.CANCELLED:
+    if status == _CANCELLED:
         return False
-    return due > deadline or (status in OPEN and deadline < today)
+    return due > deadline or (status in _OPEN and deadline < today)
 
 
 def deadline_risks(*, plan: Plan, today: dt.date, as_of: dt.date | None = None) -> list[DeadlineRisk]:

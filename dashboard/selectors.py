@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,6 @@ from measures.progress import (
     ShowsProgress,
     annotate_measure_progress,
     assess_kpi,
-    discrepancy_of_annotated,
     due_soon_q,
     group_health,
     group_ratio,
@@ -48,12 +48,14 @@ from measures.progress import (
     open_q,
     overdue_q,
     ratio_of_annotated,
+    self_assessment_discrepancy,
     status_label,
 )
 from milestones.models import Milestone
 from plans.models import Department, NationalItem, Pillar, Plan
 
 from .history import Snapshot, filter_measures, plan_snapshot
+from .paging import KPI_PER_PAGE, Pager, paginate
 
 HEALTH_KEYS = (Health.LATE, Health.WARNING, Health.NOT_STARTED, Health.ON_TRACK, Health.DONE)
 MILESTONE_STATES = ("all", "done", "open", "overdue", "due_soon", "cancelled")
@@ -124,11 +126,24 @@ class MeasureRow(ShowsProgress):
     end_fy: int | None = None
     pillar: str = ""
     latest_status: str | None = None
-    discrepancy: Discrepancy = NO_DISCREPANCY
+    # None: worked out on first use (its wording costs translations, and only the measures list shows it)
+    _discrepancy: Discrepancy | None = NO_DISCREPANCY
 
     @property
     def latest_status_label(self) -> str:
         return status_label(self.latest_status)
+
+    @property
+    def discrepancy(self) -> Discrepancy:
+        if self._discrepancy is None:
+            self._discrepancy = self_assessment_discrepancy(
+                total=self.ms_total,
+                done=self.ms_done,
+                overdue=self.ms_overdue,
+                latest_status=self.latest_status,
+                latest_percent=self.latest_percent,
+            )
+        return self._discrepancy
 
 
 @dataclass
@@ -229,29 +244,114 @@ def _measure_queryset(*, plan: Plan, filters: Filters) -> QuerySet:
     return qs
 
 
-def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
-    """KPI cards for the plan's indicators (2 queries: indicators, current values)."""
+class KpiGrade(NamedTuple):
+    """What the counts need of a KPI: its grade and whether it is behind (no chart, no series)."""
+
+    id: int
+    measure_id: int
+    grade: str | None
+    achievement: float | None
+    behind: bool
+
+
+@dataclass
+class KpiData:
+    """The plan's indicators as plain tuples (display order) and their current values (2 queries): enough to
+    grade every KPI and to build the cards of the few shown."""
+
+    indicators: list[tuple]  # (id, name, unit, measure_id, measure code, direction, baseline, baseline date,
+    #                            target, target fy)
+    series: dict[int, list[tuple[dt.date, Decimal]]]
+    corrected: dict[int, set[dt.date]]
+    grades: list[KpiGrade] = field(default_factory=list)
+
+    def cards(self, ids) -> list[KpiCard]:
+        wanted = set(ids)
+        by_id = {row[0]: row for row in self.indicators if row[0] in wanted}
+        return [self.card(by_id[i]) for i in ids if i in by_id]
+
+    def card(self, row: tuple) -> KpiCard:
+        ind_id, name, unit, measure_id, measure_code, direction, baseline, baseline_date, target, target_fy = row
+        return _kpi_card(
+            id=ind_id,
+            name=name,
+            unit=unit,
+            measure_id=measure_id,
+            measure_code=measure_code,
+            direction=direction,
+            baseline=baseline,
+            baseline_date=baseline_date,
+            target=target,
+            target_fy=target_fy,
+            points=self.series.get(ind_id, []),
+            corrected=frozenset(self.corrected.get(ind_id, ())),
+        )
+
+
+def _kpi_card(
+    *,
+    id: int,
+    name: str,
+    unit: str,
+    measure_id: int,
+    measure_code: str,
+    direction: str,
+    baseline: Decimal | None,
+    baseline_date: dt.date | None,
+    target: Decimal | None,
+    target_fy: int | None,
+    points: list[tuple[dt.date, Decimal]],
+    corrected: frozenset = frozenset(),
+) -> KpiCard:
+    """One KPI card: the indicator, its series, and its assessment (measures.progress.assess_kpi)."""
+    latest_date, latest = points[-1] if points else (None, None)
+    a = assess_kpi(
+        baseline=baseline,
+        baseline_date=baseline_date,
+        target=target,
+        target_fy=target_fy,
+        direction=direction,
+        actual=latest,
+        actual_date=latest_date,
+    )
+    return KpiCard(
+        id=id,
+        name=name,
+        unit=unit,
+        measure_id=measure_id,
+        measure_code=measure_code,
+        direction=direction,
+        baseline=baseline,
+        target=target,
+        target_fy=target_fy,
+        series=points,
+        latest=latest,
+        grade=a.grade,
+        achievement=a.achievement,
+        behind=a.behind,
+        corrected=corrected,
+        baseline_date=baseline_date,
+    )
+
+
+def _kpi_data(*, plan: Plan) -> KpiData:
+    """Every indicator of the plan graded, from tuples (2 queries: indicators, current values)."""
     indicators = list(
         Indicator.objects.filter(plan=plan)
-        .select_related("measure")
-        .only(
+        .order_by("measure__sort_order", "measure__code", "sort_order", "code")
+        .values_list(
             "id",
             "name",
             "unit",
+            "measure_id",
+            "measure__code",
             "direction",
             "baseline_value",
             "baseline_date",
             "target_value",
             "target_fy",
-            "measure_id",
-            "measure__code",
-            "sort_order",
-            "code",
         )
-        .order_by("measure__sort_order", "measure__code", "sort_order", "code")
     )
-    if measure_ids is not None:
-        indicators = [i for i in indicators if i.measure_id in measure_ids]
     series: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
     corrected: dict[int, set[dt.date]] = defaultdict(set)
     for ind_id, as_of, value, corrects in (
@@ -262,40 +362,27 @@ def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
         series[ind_id].append((as_of, value))
         if corrects is not None:
             corrected[ind_id].add(as_of)
-    cards = []
-    for ind in indicators:
-        points = series.get(ind.id, [])
+    grades = []
+    for ind_id, _n, _u, measure_id, _c, direction, baseline, baseline_date, target, target_fy in indicators:
+        points = series.get(ind_id)
         latest_date, latest = points[-1] if points else (None, None)
         a = assess_kpi(
-            baseline=ind.baseline_value,
-            baseline_date=ind.baseline_date,
-            target=ind.target_value,
-            target_fy=ind.target_fy,
-            direction=ind.direction,
+            baseline=baseline,
+            baseline_date=baseline_date,
+            target=target,
+            target_fy=target_fy,
+            direction=direction,
             actual=latest,
             actual_date=latest_date,
         )
-        cards.append(
-            KpiCard(
-                id=ind.id,
-                name=ind.name,
-                unit=ind.unit,
-                measure_id=ind.measure_id,
-                measure_code=ind.measure.code,
-                direction=ind.direction,
-                baseline=ind.baseline_value,
-                target=ind.target_value,
-                target_fy=ind.target_fy,
-                series=points,
-                latest=latest,
-                grade=a.grade,
-                achievement=a.achievement,
-                behind=a.behind,
-                corrected=frozenset(corrected.get(ind.id, ())),
-                baseline_date=ind.baseline_date,
-            )
-        )
-    return cards
+        grades.append(KpiGrade(ind_id, measure_id, a.grade, a.achievement, a.behind))
+    return KpiData(indicators=indicators, series=series, corrected=corrected, grades=grades)
+
+
+def _kpis(*, plan: Plan, measure_ids: set[int] | None) -> list[KpiCard]:
+    """KPI cards for the plan's indicators (2 queries: indicators, current values)."""
+    data = _kpi_data(plan=plan)
+    return [data.card(row) for row in data.indicators if measure_ids is None or row[3] in measure_ids]
 
 
 def kpi_cards(
@@ -312,12 +399,35 @@ def kpi_cards(
     return cards
 
 
+def kpi_card_page(
+    *,
+    plan: Plan,
+    filters: Filters,
+    today: dt.date,
+    grade: str | None = None,
+    as_of: dt.date | None = None,
+    page: int = 1,
+    per_page: int = KPI_PER_PAGE,
+) -> tuple[list[KpiCard], Pager]:
+    """One page of kpi_cards: every KPI is graded (from tuples), cards are built only for the page
+    (4 queries, the same for 10 or 10,000 KPIs)."""
+    if as_of is not None:
+        cards = kpi_cards(plan=plan, filters=filters, today=today, grade=grade, as_of=as_of)
+        pager = paginate(len(cards), page, per_page)
+        return pager.window(cards), pager
+    data = _kpi_data(plan=plan)
+    ids = {r.id for r in measure_rows(plan=plan, filters=filters, today=today, kpis=data.grades)}
+    chosen = [g.id for g in data.grades if g.measure_id in ids and (not grade or (g.grade or "-") == grade)]
+    pager = paginate(len(chosen), page, per_page)
+    return data.cards(pager.window(chosen)), pager
+
+
 def measure_rows(
     *,
     plan: Plan,
     filters: Filters,
     today: dt.date,
-    kpis: list[KpiCard] | None = None,
+    kpis: list[KpiCard] | list[KpiGrade] | None = None,
     as_of: dt.date | None = None,
     snapshot: Snapshot | None = None,
 ) -> list[MeasureRow]:
@@ -327,24 +437,32 @@ def measure_rows(
         snapshot = plan_snapshot(plan=plan, day=as_of)
     if snapshot is not None:
         return _past_measure_rows(snapshot, filters=filters, kpis=kpis)
-    qs = annotate_measure_progress(
-        _measure_queryset(plan=plan, filters=filters)
-        .select_related("owner_department")
-        .only(
+    # Plain tuples, not model instances: 500 measures are grouped and read in a few milliseconds.
+    measures = list(
+        annotate_measure_progress(
+            _measure_queryset(plan=plan, filters=filters), today=today, due_between=filters.due_between
+        )
+        .order_by("sort_order", "code")
+        .values_list(
             "id",
             "code",
             "title",
             "owner_department_id",
             "owner_department__name",
             "pillar_id",
-            "sort_order",
             "start_fy",
             "end_fy",
-        ),
-        today=today,
-        due_between=filters.due_between,
-    ).order_by("sort_order", "code")
-    measures = list(qs)
+            "ms_total",
+            "ms_done",
+            "ms_started",
+            "ms_overdue",
+            "ms_due_soon",
+            "ms_due_soon_idle",
+            "latest_percent",
+            "latest_status",
+            named=True,
+        )
+    )
     ids = {m.id for m in measures}
     items: dict[int, list[int]] = defaultdict(list)
     for measure_id, number in (
@@ -355,7 +473,7 @@ def measure_rows(
         if measure_id in ids:
             items[measure_id].append(number)
     if kpis is None:
-        kpis = _kpis(plan=plan, measure_ids=ids)
+        kpis = _kpi_data(plan=plan).grades
     behind = {k.measure_id for k in kpis if k.behind}
     rows = []
     for m in measures:
@@ -368,7 +486,7 @@ def measure_rows(
                 code=m.code,
                 title=m.title,
                 department_id=m.owner_department_id,
-                department=m.owner_department.name,
+                department=m.owner_department__name,
                 pillar_id=m.pillar_id,
                 item_numbers=items.get(m.id, []),
                 ms_total=m.ms_total,
@@ -380,7 +498,7 @@ def measure_rows(
                 latest_percent=m.latest_percent,
                 kpi_behind=m.id in behind,
                 latest_status=m.latest_status,
-                discrepancy=discrepancy_of_annotated(m),
+                _discrepancy=None,
                 ms_due_soon=m.ms_due_soon,
                 start_fy=m.start_fy,
                 end_fy=m.end_fy,
@@ -477,7 +595,10 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     as it stood at the end of that day (`today` should then be that day)."""
     measure_ids_all = None
     snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None  # 8 queries
-    kpis_all = _past_kpis(snapshot) if snapshot else _kpis(plan=plan, measure_ids=None)  # 2 queries
+    # Every KPI is graded (the counts per grade, and "behind" feeds each measure's health), from tuples; cards
+    # with their series are built only for the KPI_CARD_LIMIT shown.
+    kpi_data = None if snapshot else _kpi_data(plan=plan)  # 2 queries
+    kpis_all = _past_kpis(snapshot) if snapshot else kpi_data.grades
     rows = measure_rows(plan=plan, filters=filters, today=today, kpis=kpis_all, snapshot=snapshot)  # 2 queries
     measure_ids_all = [r.id for r in rows] if filters.narrowed else None
     shown_ids = {r.id for r in rows}
@@ -569,7 +690,9 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
     grades = Counter(k.grade or "-" for k in kpis)
     # The cards: the KPIs furthest behind first (D before A, then lowest achievement).
     order = {"D": 0, "C": 1, "B": 2, "A": 3, None: 4}
-    cards = sorted(kpis, key=lambda k: (order[k.grade], k.achievement if k.achievement is not None else 9))
+    shown = sorted(kpis, key=lambda k: (order[k.grade], k.achievement if k.achievement is not None else 9))
+    shown = shown[:KPI_CARD_LIMIT]
+    cards = shown if kpi_data is None else kpi_data.cards([k.id for k in shown])
 
     fys = fiscal_years_of(plan=plan)
     return Overview(
@@ -584,7 +707,7 @@ def plan_overview(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         overdue_count=counts["overdue"],
         due_soon=due_soon,
         due_soon_count=counts["due_soon"],
-        kpis=cards[:KPI_CARD_LIMIT],
+        kpis=cards,
         kpi_count=len(kpis),
         grade_counts=[(g, grades.get(g, 0)) for g in ("A", "B", "C", "D", "-")],
         grade_rule=str(GRADE_RULE),
@@ -681,16 +804,32 @@ class Timeline:
     milestone_count: int
     groups: list[tuple[str, list[TimelineMeasure]]] = field(default_factory=list)  # when grouped
     fiscal_years: list[int] = field(default_factory=list)  # the plan's years (the pages of the chart)
+    pager: Pager | None = None  # the page of measures shown (None: every measure)
 
 
 TIMELINE_GROUPS = ("item", "dept", "pillar")
 
 
-def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.date | None = None) -> Timeline:
+def plan_timeline(
+    *,
+    plan: Plan,
+    filters: Filters,
+    today: dt.date,
+    as_of: dt.date | None = None,
+    page: int | None = None,
+    per_page: int = 100,
+) -> Timeline:
     """Milestones by fiscal year and quarter, grouped by measure (fixed queries: measure rows + 1). as_of: the
-    工程表 as it stood at the end of that day."""
+    工程表 as it stood at the end of that day. page: only that page of measures (per_page) and their milestones;
+    None: all (the export)."""
     snapshot = plan_snapshot(plan=plan, day=as_of) if as_of else None
     rows = measure_rows(plan=plan, filters=filters, today=today, snapshot=snapshot)
+    pager = None
+    all_ids = {r.id for r in rows}
+    if page is not None:
+        pager = paginate(len(rows), page, per_page)
+        total_milestones = sum(r.ms_total for r in rows)  # the year's (or plan's) milestones, every page
+        rows = pager.window(rows)
     fys = [filters.fy] if filters.fy else fiscal_years_of(plan=plan)
     columns = [(fy, q) for fy in fys for q in (1, 2, 3, 4)]
     index = {c: i for i, c in enumerate(columns)}
@@ -709,14 +848,17 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
                 "baseline_due_date": getattr(m, "baseline_due_date", None),
             }
             for m in sorted(snapshot.milestones.values(), key=lambda m: (m.due_date, m.code))
-            if m.status != WorkStatus.CANCELLED and m.measure_id in ids and start <= m.due_date <= end
+            if m.status != WorkStatus.CANCELLED and m.measure_id in all_ids and start <= m.due_date <= end
         ]
+        if pager is not None:  # the past rows count every year's milestones: count the year's here
+            total_milestones = len(values)
+            values = [v for v in values if v["measure_id"] in ids]
     else:
         ms = Milestone.objects.filter(plan=plan).exclude(status=WorkStatus.CANCELLED)
         if filters.fy:
             start, end = fiscal_year_bounds(filters.fy)
             ms = ms.filter(due_date__gte=start, due_date__lte=end)
-        if filters.narrowed:
+        if filters.narrowed or pager is not None:
             ms = ms.filter(measure_id__in=[r.id for r in rows])
         values = ms.order_by("due_date", "code").values(
             "id", "measure_id", "code", "title", "due_date", "status", "kind", "baseline_due_date"
@@ -763,9 +905,10 @@ def plan_timeline(*, plan: Plan, filters: Filters, today: dt.date, as_of: dt.dat
         columns=columns,
         today_column=index.get((fiscal_year(today), fiscal_quarter(today))),
         measures=measures,
-        milestone_count=count,
+        milestone_count=count if pager is None else total_milestones,
         groups=groups,
         fiscal_years=fiscal_years_of(plan=plan),
+        pager=pager,
     )
 
 
@@ -806,38 +949,22 @@ def _past_kpis(snapshot: Snapshot) -> list[KpiCard]:
         snapshot.indicators,
         key=lambda i: (measures[i.measure_id].sort_order, measures[i.measure_id].code, i.sort_order, i.code),
     )
-    cards = []
-    for ind in indicators:
-        points = [(d, v) for d, v, _pk in snapshot.values.get(ind.id, [])]
-        latest_date, latest = points[-1] if points else (None, None)
-        a = assess_kpi(
+    return [
+        _kpi_card(
+            id=ind.id,
+            name=ind.name,
+            unit=ind.unit,
+            measure_id=ind.measure_id,
+            measure_code=measures[ind.measure_id].code,
+            direction=ind.direction,
             baseline=ind.baseline_value,
             baseline_date=ind.baseline_date,
             target=ind.target_value,
             target_fy=ind.target_fy,
-            direction=ind.direction,
-            actual=latest,
-            actual_date=latest_date,
+            points=[(d, v) for d, v, _pk in snapshot.values.get(ind.id, [])],
         )
-        cards.append(
-            KpiCard(
-                id=ind.id,
-                name=ind.name,
-                unit=ind.unit,
-                measure_id=ind.measure_id,
-                measure_code=measures[ind.measure_id].code,
-                direction=ind.direction,
-                baseline=ind.baseline_value,
-                target=ind.target_value,
-                target_fy=ind.target_fy,
-                series=points,
-                latest=latest,
-                grade=a.grade,
-                achievement=a.achievement,
-                behind=a.behind,
-            )
-        )
-    return cards
+        for ind in indicators
+    ]
 
 
 def _past_measure_rows(snapshot: Snapshot, *, filters: Filters, kpis: list[KpiCard] | None) -> list[MeasureRow]:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -35,12 +36,14 @@ from .cache import cached_html
 from .compare import compare_municipalities, visible_municipalities_q
 from .history import validate_as_of
 from .jobs import COMPARE_EXPORT
+from .paging import PER_PAGE, page_number, paginate
 from .selectors import (
     HEALTH_KEYS,
     MILESTONE_STATES,
     TIMELINE_GROUPS,
     Filters,
     filter_choices,
+    kpi_card_page,
     kpi_cards,
     measure_rows,
     milestone_list,
@@ -238,8 +241,38 @@ def _base(ctx: Context, *, tab: str = "", filters_from=None, **extra) -> dict:
         "health_choices": [(h, Health.label(h)) for h in HEALTH_KEYS],
         "grade_rule": GRADE_RULE,
         "link_details": not ctx.public,
+        "measures_url": reverse("dashboard:measures"),
+        "milestones_url": reverse("dashboard:milestones"),
+        "kpis_url": reverse("dashboard:kpis"),
         **extra,
     }
+
+
+DEADLINE_MILESTONES_SHOWN = 5  # per national item on the overview; the item's measures list has the rest
+
+
+def _detail_url(name: str):
+    """A detail page's URL for an id, reversed once (not once per row)."""
+    marker = 999999999
+    return reverse(name, args=[marker]).replace(str(marker), "{}").format
+
+
+def _group_links(ctx: Context, rows, param: str | None) -> None:
+    """The drill-down query strings of group-table rows, built once in Python (not per cell in the template).
+    Each link keeps the page's filter and sets the row's key (and a health or a milestone state)."""
+    drop = {"health": "", "state": ""}
+    if param:
+        drop[param] = ""
+    base = ctx.query(**drop)
+    labels = [(h, Health.label(h)) for h in HEALTH_KEYS]
+    for row in rows:
+        q = f"{base}&{param}={row.key}" if param else base
+        row.q = q
+        row.q_health = [(h, label, row.by_health.get(h, 0), f"{q}&health={h}") for h, label in labels]
+        row.q_state = {st: f"{q}&state={st}" for st in ("done", "all", "overdue", "due_soon")}
+        if ctx.filters.health:  # the page's health filter stays on the other links
+            row.q = f"{q}&health={ctx.filters.health}"
+            row.q_state = {st: f"{v}&health={ctx.filters.health}" for st, v in row.q_state.items()}
 
 
 @_guard
@@ -269,9 +302,19 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         for row in data.items:
             row.bar = charts.mini_bar(row.percent, row.health)
+        milestone_url, measure_url = _detail_url("milestones:detail"), _detail_url("measures:detail")
+        _group_links(ctx, data.items, "item")
+        _group_links(ctx, data.departments, "dept")
+        _group_links(ctx, data.pillars, "pillar")
+        for r in risks:
+            r.shown = r.milestones[:DEADLINE_MILESTONES_SHOWN]
+            r.more = r.milestone_count - len(r.shown)
+            for m in r.shown:
+                m.url = milestone_url(m.pk)
         for m in (*data.overdue, *data.due_soon):
             m.days_overdue = (ctx.today - m.due_date).days
             m.days_left = (m.due_date - ctx.today).days
+            m.url, m.measure_url = milestone_url(m.pk), measure_url(m.measure_id)
         for card in data.kpis:
             card.svg = charts.kpi_chart_for_card(card, today=ctx.today, width=420, height=250)
         value_card = value_summary(plan=ctx.plan, published_only=ctx.public)
@@ -305,41 +348,98 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/overview.html",
-        _base(ctx, tab="overview", filters_from={}, body=cached_html(_cache_parts(ctx, "overview"), body)),
+        _base(
+            ctx,
+            tab="overview",
+            filters_from={},
+            body=cached_html(_cache_parts(ctx, "overview"), body, plan_id=ctx.plan.pk),
+        ),
     )
+
+
+def _pager_links(ctx: Context, pager, **extra) -> dict:
+    return {
+        "pager": pager,
+        "page_prev_query": ctx.query(page=pager.number - 1, **extra) if pager.has_prev else "",
+        "page_next_query": ctx.query(page=pager.number + 1, **extra) if pager.has_next else "",
+    }
+
+
+def _drill_page(request: HttpRequest, ctx: Context, view: str, template: str, body, *extra_parts) -> HttpResponse:
+    """A drill-down: its body cached like the overview (per plan version), inside the page layout."""
+    number = page_number(request.GET.get("page"))
+    html = cached_html(_cache_parts(ctx, view, number, *extra_parts), lambda: body(number), plan_id=ctx.plan.pk)
+    return render(request, template, _base(ctx, tab="drill", filters_from={}, body=html))
 
 
 @_guard
 def measures(request: HttpRequest) -> HttpResponse:
-    """Drill-down: the measures a number on the overview counts."""
+    """Drill-down: the measures a number on the overview counts (a page of PER_PAGE; the export has all)."""
     ctx = _context(request)
     if ctx.plan is None:
         raise Http404
-    rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
-    item_deadline = (
-        deadlines.item_deadline(plan=ctx.plan, number=ctx.filters.item, today=ctx.today, as_of=ctx.as_of)
-        if ctx.filters.item
-        else None
-    )
-    return render(request, "dashboard/measures.html", _base(ctx, tab="drill", rows=rows, item_deadline=item_deadline))
+
+    def body(number: int) -> str:
+        rows = measure_rows(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
+        item_deadline = (
+            deadlines.item_deadline(plan=ctx.plan, number=ctx.filters.item, today=ctx.today, as_of=ctx.as_of)
+            if ctx.filters.item
+            else None
+        )
+        pager = paginate(len(rows), number)
+        shown = pager.window(rows)
+        measure_url = _detail_url("measures:detail")
+        for r in shown:
+            r.url = measure_url(r.id)
+        return render_to_string(
+            "dashboard/measures_body.html",
+            _base(
+                ctx,
+                tab="drill",
+                total=len(rows),
+                rows=shown,
+                item_deadline=item_deadline,
+                overdue_query=ctx.query(state="overdue"),
+                **_pager_links(ctx, pager),
+            ),
+            request,
+        )
+
+    return _drill_page(request, ctx, "measures", "dashboard/measures.html", body)
 
 
 @_guard
 def kpis(request: HttpRequest) -> HttpResponse:
-    """Drill-down: every KPI of the filtered measures, optionally one grade (A–D, "-" = not gradable)."""
+    """Drill-down: every KPI of the filtered measures, optionally one grade (A–D, "-" = not gradable); the
+    cards (with their charts) a page at a time."""
     ctx = _context(request)
     if ctx.plan is None:
         raise Http404
     grade = request.GET.get("grade", "").strip()
-    cards = kpi_cards(plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None, as_of=ctx.as_of)
-    for card in cards:
-        card.svg = charts.kpi_chart_for_card(card, today=ctx.today)
-    return render(request, "dashboard/kpis.html", _base(ctx, tab="drill", cards=cards, grade=grade))
+
+    def body(number: int) -> str:
+        cards, pager = kpi_card_page(
+            plan=ctx.plan, filters=ctx.filters, today=ctx.today, grade=grade or None, as_of=ctx.as_of, page=number
+        )
+        measure_url = _detail_url("measures:detail")
+        for card in cards:
+            card.svg = charts.kpi_chart_for_card(card, today=ctx.today)
+            card.url = measure_url(card.measure_id)
+        return render_to_string(
+            "dashboard/kpis_body.html",
+            _base(
+                ctx, tab="drill", cards=cards, grade=grade, total=pager.total, **_pager_links(ctx, pager, grade=grade)
+            ),
+            request,
+        )
+
+    return _drill_page(request, ctx, "kpis", "dashboard/kpis.html", body, grade)
 
 
 @_guard
 def milestones(request: HttpRequest) -> HttpResponse:
-    """Drill-down: the milestones a number counts (state: all / done / open / overdue / due_soon / cancelled)."""
+    """Drill-down: the milestones a number counts (state: all / done / open / overdue / due_soon / cancelled),
+    a page of PER_PAGE at a time."""
     ctx = _context(request)
     if ctx.plan is None:
         raise Http404
@@ -347,19 +447,31 @@ def milestones(request: HttpRequest) -> HttpResponse:
     if state not in MILESTONE_STATES:
         ctx.errors.append(_("区分の指定「%(value)s」は正しくないため、すべてを表示します。") % {"value": state[:40]})
         state = "all"
-    items = list(milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today, as_of=ctx.as_of))
-    return render(
-        request,
-        "dashboard/milestones.html",
-        _base(
-            ctx,
-            tab="drill",
-            milestones=items,
-            state=state,
-            state_query=ctx.query(state=state),
-            state_choices=[(k, STATE_LABELS[k]) for k in MILESTONE_STATES],
-        ),
-    )
+
+    def body(number: int) -> str:
+        found = milestone_list(plan=ctx.plan, filters=ctx.filters, state=state, today=ctx.today, as_of=ctx.as_of)
+        total = len(found) if isinstance(found, list) else found.count()
+        pager = paginate(total, number)
+        items = list(pager.window(found))
+        milestone_url, measure_url = _detail_url("milestones:detail"), _detail_url("measures:detail")
+        for m in items:
+            m.url, m.measure_url = milestone_url(m.pk), measure_url(m.measure_id)
+        return render_to_string(
+            "dashboard/milestones_body.html",
+            _base(
+                ctx,
+                tab="drill",
+                milestones=items,
+                total=total,
+                state=state,
+                state_query=ctx.query(state=state),
+                state_choices=[(k, STATE_LABELS[k], ctx.query(state=k)) for k in MILESTONE_STATES],
+                **_pager_links(ctx, pager, state=state),
+            ),
+            request,
+        )
+
+    return _drill_page(request, ctx, "milestones", "dashboard/milestones.html", body, state)
 
 
 @_guard
@@ -373,8 +485,12 @@ def timeline(request: HttpRequest) -> HttpResponse:
         this_year = fiscal_year(ctx.today)
         ctx.filters = replace(ctx.filters, fy=min(max(this_year, ctx.plan.start_fy), ctx.plan.end_fy))
 
+    number = page_number(request.GET.get("page"))
+
     def body() -> str:
-        data = plan_timeline(plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of)
+        data = plan_timeline(
+            plan=ctx.plan, filters=ctx.filters, today=ctx.today, as_of=ctx.as_of, page=number, per_page=PER_PAGE
+        )
         gantt_rows(data, link=not ctx.public)
         fy = ctx.filters.fy
         years = data.fiscal_years
@@ -392,21 +508,20 @@ def timeline(request: HttpRequest) -> HttpResponse:
                 prev_query=ctx.query(fy=fy - 1),
                 next_query=ctx.query(fy=fy + 1),
                 group_links=[(key, label, ctx.query(group=key)) for key, label in GROUP_LABELS],
+                **_pager_links(ctx, data.pager),
             ),
             request,
         )
 
-    return render(
-        request,
-        "dashboard/timeline.html",
-        _base(ctx, tab="timeline", filters_from={}, body=cached_html(_cache_parts(ctx, "timeline"), body)),
-    )
+    html = cached_html(_cache_parts(ctx, "timeline", number), body, plan_id=ctx.plan.pk)
+    return render(request, "dashboard/timeline.html", _base(ctx, tab="timeline", filters_from={}, body=html))
 
 
-def _cache_parts(ctx: Context, view: str) -> tuple:
-    """Everything a cached body depends on besides the data version."""
+def _cache_parts(ctx: Context, view: str, *extra) -> tuple:
+    """Everything a cached body depends on besides the data versions (the plan's and the global one)."""
     return (
         view,
+        *extra,
         ctx.plan.pk,
         ctx.plan.updated_at.isoformat(),
         ctx.filters,
