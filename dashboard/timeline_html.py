@@ -34,13 +34,16 @@ def timeline_cells(timeline, *, link: bool) -> None:
 
 
 def gantt_rows(timeline, *, link: bool) -> None:
-    """Set `gantt_svg` (the measure's bar and milestone markers in the page's fiscal year) on every measure."""
+    """Set `gantt_svg` (the measure's bar and milestone markers in the page's fiscal year) and `url` (its
+    page, reversed once for all rows) on every measure."""
     from . import charts
 
     marker = 999999999
     url_pattern = reverse("milestones:detail", args=[marker]).replace(str(marker), "{}") if link else ""
     fy = timeline.columns[0][0]
+    measure_pattern = reverse("measures:detail", args=[marker]).replace(str(marker), "{}") if link else ""
     for measure in timeline.measures:
+        measure.url = measure_pattern.format(measure.id)
         measure.gantt_svg = charts.gantt_row(
             fy=fy,
             today=timeline.today,
