@@ -1,9 +1,10 @@
 """Comparison across municipalities on the national items (prefecture / national viewers).
 
-Reads the per-(measure, item) roll-up (measures.MeasureRollup), grouped by (plan, item) in ONE SQL
-statement without a join; progress uses the rule of measures/progress.py (done ÷ non-cancelled
-milestones, a measure without milestones weighing 1 with its latest %), "late" counts the measures with an
-overdue milestone (health 遅延)."""
+Reads the per-(plan, item) sums (measures.PlanItemRollup: one row per cell, kept current with the per-measure
+roll-up) in ONE SQL statement without a join or a GROUP BY; progress uses the rule of measures/progress.py
+(done ÷ non-cancelled milestones, a measure without milestones weighing 1 with its latest %), "late" counts the
+measures with an overdue milestone (health 遅延): the stored count when `today` is inside the row's window, else
+counted from MeasureRollup for that pair (an index range scan)."""
 
 from __future__ import annotations
 
@@ -53,16 +54,13 @@ class Comparison:
 
 
 _SQL = """
-SELECT r.plan_id, r.item_id,
-       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_done * 1.0
-                WHEN r.latest_percent IS NULL THEN 0.0
-                WHEN r.latest_percent > 100 THEN 1.0 ELSE r.latest_percent / 100.0 END),
-       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_total ELSE 1 END),
-       COUNT(*),
-       SUM(CASE WHEN r.first_open_due < %s THEN 1 ELSE 0 END)
-FROM measures_measurerollup r
-WHERE r.item_id IN ({items}) {plans}
-GROUP BY r.plan_id, r.item_id
+SELECT a.plan_id, a.item_id, a.num_hundredths, a.den, a.measures,
+       CASE WHEN (a.late_after IS NULL OR a.late_after < %s) AND (a.late_until IS NULL OR %s <= a.late_until)
+            THEN a.late
+            ELSE (SELECT COUNT(*) FROM measures_measurerollup r
+                  WHERE r.plan_id = a.plan_id AND r.item_id = a.item_id AND r.first_open_due < %s) END
+FROM measures_planitemrollup a
+WHERE a.item_id IN ({items}) {plans}
 """
 
 
@@ -103,14 +101,14 @@ def compare_municipalities(
             and not prefecture
             and not municipality_filter
         )
-        plan_sql = "" if all_plans else "AND r.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
+        plan_sql = "" if all_plans else "AND a.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
         sql = _SQL.format(items=", ".join(str(int(i)) for i in item_index), plans=plan_sql)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [today])
-            for plan_id, item_id, num, den, measures, late in cursor.fetchall():
+            cursor.execute(sql, [today, today, today])
+            for plan_id, item_id, num_hundredths, den, measures, late in cursor.fetchall():
                 if plan_id in plan_ids:
                     per_plan[plan_id][item_index[item_id]] = Cell(
-                        float(num or 0), int(den or 0), int(measures), int(late or 0)
+                        int(num_hundredths) / 100, int(den), int(measures), int(late)
                     )
     level = "municipality" if (prefecture or len(current) <= 60) else "prefecture"
     rows: dict[str, CompareRow] = {}
