@@ -214,3 +214,19 @@ def test_rows_of_a_plan_deleted_without_the_orm_are_dropped_by_the_next_bulk_ref
     refresh_rollup(plan_ids=[cast.plan.id])
     assert not PlanItemRollup.objects.filter(plan_id=10**9).exists()
     assert inconsistent_plan_items() == []
+
+
+def test_the_comparison_reads_the_cells_without_the_per_measure_rollup_while_every_window_holds(cast):
+    from django.test.utils import CaptureQueriesContext
+
+    refresh_rollup(today=TODAY)
+    with CaptureQueriesContext(connection) as fresh:
+        compare_municipalities(municipality_filter={}, today=TODAY)
+    assert not [q for q in fresh.captured_queries if "measures_measurerollup" in q["sql"]]
+    after_next_due = dt.date(2026, 4, 1)  # cast.milestone is due 2026-03-31: its cells' windows end there
+    with CaptureQueriesContext(connection) as stale:
+        comparison = compare_municipalities(municipality_filter={}, today=after_next_due)
+    assert len(stale.captured_queries) == len(fresh.captured_queries) + 1
+    assert [q for q in stale.captured_queries if "measures_measurerollup" in q["sql"]]
+    assert _compared_cells(cast, after_next_due) == _live_cells(after_next_due)
+    assert sum(cell.late for row in comparison.rows for cell in row.cells) == 2  # cast.measure: items 1 and 3
