@@ -10,7 +10,8 @@ What it does, in order (everything it starts is stopped in a `finally`):
 1. refuses the shared read-only dataset (`dxportal_scale`) and any non-loopback database or Redis: it writes
    users, memberships, sessions and progress updates, so point it at a writable copy
    (`CREATE DATABASE dx_load_nat TEMPLATE dxportal_scale`, then `manage.py migrate` on it);
-2. creates, idempotently, council users `load-council-NN` in --council municipalities and staff users
+2. runs ANALYZE if the database has no planner statistics (a fresh TEMPLATE copy of generated data has none,
+   and its plans are then 10× slower than a production database's); creates, idempotently, council users `load-council-NN` in --council municipalities and staff users
    `load-staff-NN` (all departments of their municipality) in --staff of those same municipalities, with the
    role Groups and Memberships the portal uses (tests/factories.make_user does the same);
 3. runs `collectstatic` (DEBUG is off: whitenoise's manifest), flushes the Redis database (the dashboard cache
@@ -18,9 +19,10 @@ What it does, in order (everything it starts is stopped in a `finally`):
    `gunicorn dxportal.wsgi` with --workers sync workers on 127.0.0.1:<free port>, DEBUG=False;
 4. logs every user in through /accounts/login/ (GET for the CSRF cookie, POST the form): real sessions;
 5. for --duration seconds: one thread per council member GETs /dashboard/, the 工程表 (/dashboard/timeline/) and
-   the drill-downs (items, milestones, KPIs, with and without filters) back to back; one thread per staff user
-   POSTs a progress update to /measures/<pk>/progress/ on a fixed schedule (--updates-per-second in total)
-   and follows the redirect to the measure's page, as a browser does;
+   the drill-downs (items, milestones, KPIs, with and without filters; 3 national items each) back to back;
+   each staff user POSTs progress updates to /measures/<pk>/progress/ on a fixed schedule (--updates-per-second
+   in total, up to 3 in flight per user through 3 sessions) and follows each redirect to the measure's page,
+   as a browser does;
 6. prints requests/s, p50/p95/p99 latency (all and per kind), errors (a GET answered other than 200, a POST
    answered other than 302, any exception) by kind, dashboard renders (distinct new `dash:body:*` keys seen in
    Redis, sampled every second), and the gunicorn workers' own CPU time (utime+stime from /proc/<pid>/stat of
@@ -55,6 +57,8 @@ READ_ONLY_DATASET = "dxportal_scale"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT = (5, 30)
 CPU_TARGET_MS = 15.0
+STAFF_SESSIONS = 3  # concurrent sessions per staff user: at most this many of their updates in flight
+ITEMS_PER_MEMBER = 3  # national items a council member filters by (so their repeated views can hit the cache)
 
 
 def _uptime() -> str:
@@ -95,11 +99,16 @@ def ensure_users(db_url: str, n_council: int, n_staff: int) -> list[Client]:
 
     django.setup()
     from django.contrib.auth.models import Group, User
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from measures.models import Measure
     from plans.models import Department, Membership, NationalItem, Plan
 
+    with connection.cursor() as cursor:  # a fresh copy (CREATE DATABASE … TEMPLATE) may have no statistics
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'milestones_milestone'")
+        if cursor.fetchone()[0] == 0:
+            print("no planner statistics in this database: running ANALYZE first (production has autovacuum's)")
+            cursor.execute("ANALYZE")
     plans = list(
         Plan.objects.filter(status=Plan.Status.APPROVED, measures__isnull=False)
         .distinct()
@@ -141,9 +150,8 @@ def ensure_users(db_url: str, n_council: int, n_staff: int) -> list[Client]:
                     )
                 else:
                     membership.departments.clear()
-                    client.item_numbers = list(
-                        NationalItem.objects.filter(edition=plan.edition).values_list("number", flat=True)
-                    )
+                    numbers = list(NationalItem.objects.filter(edition=plan.edition).values_list("number", flat=True))
+                    client.item_numbers = random.Random(n).sample(numbers, min(ITEMS_PER_MEMBER, len(numbers)))
                 clients.append(client)
     from django.db import connections
 
@@ -300,18 +308,28 @@ def council_loop(base: str, session, client: Client, recorder: Recorder, deadlin
         _request(session, recorder, kind, "GET", base + path, 200)
 
 
-def staff_loop(
-    base: str, session, client: Client, recorder: Recorder, deadline: float, seed: int, interval: float
-) -> None:
+class Schedule:
+    """The fixed times of one staff user's updates (open loop: a slow answer does not lower the rate while
+    another of the user's sessions is free)."""
+
+    def __init__(self, start: float, interval: float, deadline: float):
+        self.next_at, self.interval, self.deadline, self.lock = start, interval, deadline, threading.Lock()
+
+    def take(self) -> float | None:
+        with self.lock:
+            at, self.next_at = self.next_at, self.next_at + self.interval
+        return at if at < self.deadline else None
+
+
+def staff_loop(base: str, session, client: Client, recorder: Recorder, schedule: Schedule, seed: int) -> None:
     rng = random.Random(seed)
-    next_at = time.monotonic() + rng.uniform(0, interval)
     while True:
-        wait = next_at - time.monotonic()
-        if wait > 0:
-            time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
-        if time.monotonic() >= deadline:
+        at = schedule.take()
+        if at is None:
             return
-        next_at += interval
+        wait = at - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         measure_id = rng.choice(client.measure_ids)
         response = _request(
             session,
@@ -407,7 +425,11 @@ def main() -> None:
             if time.monotonic() > up_by:
                 raise SystemExit(f"gunicorn did not answer /healthz within 90 s; see {log}")
             time.sleep(0.5)
-        sessions = {c.username: login(base, c.username) for c in clients}  # also warms every worker up
+        # One session per council member; STAFF_SESSIONS per staff user (browser tabs), so updates keep their rate.
+        sessions = {
+            c.username: [login(base, c.username) for _ in range(STAFF_SESSIONS if c.role == "staff" else 1)]
+            for c in clients
+        }  # logging in also warms every worker up
         workers = worker_pids(proc.pid)
         if len(workers) != args.workers:
             raise SystemExit(f"expected {args.workers} workers, found {workers}")
@@ -424,18 +446,16 @@ def main() -> None:
         threads = []
         for n, client in enumerate(clients):
             if client.role == "council":
-                target, extra = council_loop, ()
+                jobs = [(council_loop, (base, sessions[client.username][0], client, recorder, deadline, 1000 + n))]
             elif interval is not None:
-                target, extra = staff_loop, (interval,)
+                schedule = Schedule(started + interval * n / len(clients), interval, deadline)
+                jobs = [
+                    (staff_loop, (base, session, client, recorder, schedule, 1000 + n * 10 + k))
+                    for k, session in enumerate(sessions[client.username])
+                ]
             else:
                 continue
-            threads.append(
-                threading.Thread(
-                    target=target,
-                    args=(base, sessions[client.username], client, recorder, deadline, 1000 + n, *extra),
-                    daemon=True,
-                )
-            )
+            threads += [threading.Thread(target=target, args=a, daemon=True) for target, a in jobs]
         for t in threads:
             t.start()
         for t in threads:
