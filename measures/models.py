@@ -339,7 +339,7 @@ class PlanItemRollup(models.Model):
     "Late" (a measure with an open milestone due before the day asked) depends on the day, so the row stores
     the count for a window of days: `late` measures have first_open_due <= `late_after`, none has one in
     (`late_after`, `late_until`), so `late` is exact for any day d with late_after < d <= late_until (NULL: no
-    bound). A day outside the window is counted from MeasureRollup (index range scan of the pair).
+    bound). For a day outside the window the comparison counts from MeasureRollup (an index range scan).
     Written only by measures/rollup.py, in the same transaction as the MeasureRollup rows it sums.
     Derived data: no database-level foreign keys (the scale generator deletes plans with raw SQL); rows of a
     plan deleted that way are ignored by the comparison and removed by the next bulk refresh."""
