@@ -221,6 +221,13 @@ def worker_pids(master: int) -> list[int]:
     return sorted(pids)
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def cpu_ms(pid: int) -> float:
     """utime + stime of one process, in milliseconds (its own CPU, children not included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -434,6 +441,7 @@ def main() -> None:
         if len(workers) != args.workers:
             raise SystemExit(f"expected {args.workers} workers, found {workers}")
         cpu_before = {pid: cpu_ms(pid) for pid in workers}
+        machine_before, client_before = machine_busy(), time.process_time()
         counter = RenderCounter(args.redis, args.render_keys, stop)
         counter.sample()
         keys_before = set(counter.seen)
@@ -463,6 +471,7 @@ def main() -> None:
         elapsed = time.monotonic() - started
         alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
         cpu_after = {pid: cpu_ms(pid) for pid in alive}
+        machine_after, client_cpu = machine_busy(), time.process_time() - client_before
         stop.set()
         counter.sample()
         renders = len(counter.seen - keys_before)
@@ -511,6 +520,11 @@ def main() -> None:
     print(
         f"  worker CPU {cpu_total:.0f} ms in total over {len(alive)} workers = {per_request:.1f} ms per request "
         f"(worker CPU {cpu_total / elapsed / 10:.0f}% of one core)"
+    )
+    busy = (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1])
+    print(
+        f"  machine CPU busy {busy * 100:.0f}% of {os.cpu_count()} cores during the run (everything: workers, "
+        f"PostgreSQL, this client at {client_cpu * 1000 / max(n, 1):.1f} ms per request, other users)"
     )
     ok = per_request <= CPU_TARGET_MS and not errors
     print(
