@@ -1,14 +1,14 @@
 """Comparison across municipalities on the national items (prefecture / national viewers).
 
-Reads the per-(measure, item) roll-up (measures.MeasureRollup), grouped by (plan, item) in ONE SQL
-statement without a join; progress uses the rule of measures/progress.py (done ÷ non-cancelled
-milestones, a measure without milestones weighing 1 with its latest %), "late" counts the measures with an
-overdue milestone (health 遅延)."""
+Reads the per-(plan, item) sums (measures.PlanItemRollup: one row per cell, kept current with the per-measure
+roll-up) in ONE SQL statement without a join or a GROUP BY; progress uses the rule of measures/progress.py
+(done ÷ non-cancelled milestones, a measure without milestones weighing 1 with its latest %), "late" counts the
+measures with an overdue milestone (health 遅延): the stored count when `today` is inside the row's window; the
+plans with a cell whose window does not hold `today` get theirs counted from MeasureRollup in a second statement."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -18,17 +18,21 @@ from plans.models import PREFECTURES, FrameworkEdition, Municipality, NationalIt
 
 @dataclass
 class Cell:
-    num: float = 0.0
+    hundredths: int = 0  # the progress numerator × 100, exact (summed over plans without rounding)
     den: int = 0
     measures: int = 0
     late: int = 0
+
+    @property
+    def num(self) -> float:
+        return self.hundredths / 100
 
     @property
     def percent(self) -> int | None:
         return round(self.num / self.den * 100) if self.den else None
 
     def add(self, other: Cell) -> None:
-        self.num += other.num
+        self.hundredths += other.hundredths
         self.den += other.den
         self.measures += other.measures
         self.late += other.late
@@ -53,15 +57,19 @@ class Comparison:
 
 
 _SQL = """
-SELECT r.plan_id, r.item_id,
-       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_done * 1.0
-                WHEN r.latest_percent IS NULL THEN 0.0
-                WHEN r.latest_percent > 100 THEN 1.0 ELSE r.latest_percent / 100.0 END),
-       SUM(CASE WHEN r.ms_total > 0 THEN r.ms_total ELSE 1 END),
-       COUNT(*),
-       SUM(CASE WHEN r.first_open_due < %s THEN 1 ELSE 0 END)
-FROM measures_measurerollup r
-WHERE r.item_id IN ({items}) {plans}
+SELECT a.plan_id, a.item_id, a.num_hundredths, a.den, a.measures,
+       CASE WHEN (a.late_after IS NULL OR a.late_after < %s) AND (a.late_until IS NULL OR %s <= a.late_until)
+            THEN a.late END
+FROM measures_planitemrollup a
+WHERE a.item_id IN ({items}) {plans}
+"""
+
+# The late counts of the plans with a cell whose stored window does not hold `today`, counted from the
+# per-measure roll-up: an index-only range scan on (plan, item, first_open_due). Never slower than counting every
+# cell live, however stale the windows are (none is stale after the nightly refresh, ~1 % a day later).
+_LATE_SQL = """
+SELECT r.plan_id, r.item_id, COUNT(*) FROM measures_measurerollup r
+WHERE r.plan_id IN ({plans}) AND r.item_id IN ({items}) AND r.first_open_due < %s
 GROUP BY r.plan_id, r.item_id
 """
 
@@ -78,7 +86,8 @@ def visible_municipalities_q(*, municipality_id: int | None, compare_scope: str,
 def compare_municipalities(
     *, municipality_filter: dict, today: dt.date, prefecture: str | None = None, edition: FrameworkEdition | None = None
 ) -> Comparison:
-    """Rows per prefecture (national viewers, no prefecture chosen) or per municipality. 3–4 queries."""
+    """Rows per prefecture (national viewers, no prefecture chosen) or per municipality. 4–5 queries, and one more
+    when a cell's stored late window does not hold `today`."""
     edition = edition or FrameworkEdition.objects.get(is_default=True)
     items = list(NationalItem.objects.filter(edition=edition).order_by("number"))
     munis = Municipality.objects.filter(**municipality_filter)
@@ -94,28 +103,10 @@ def compare_municipalities(
         current.setdefault(plan[2], plan)
     plan_ids = {p[0] for p in current.values()}
     item_index = {i.id: n for n, i in enumerate(items)}
-    if not plan_ids or not items:
-        per_plan: dict[int, list[Cell]] = {}
-    else:
-        per_plan = defaultdict(lambda: [Cell() for _ in items])
-        all_plans = (
-            len(plan_ids) == Plan.objects.filter(status=Plan.Status.APPROVED).count()
-            and not prefecture
-            and not municipality_filter
-        )
-        plan_sql = "" if all_plans else "AND r.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
-        sql = _SQL.format(items=", ".join(str(int(i)) for i in item_index), plans=plan_sql)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [today])
-            for plan_id, item_id, num, den, measures, late in cursor.fetchall():
-                if plan_id in plan_ids:
-                    per_plan[plan_id][item_index[item_id]] = Cell(
-                        float(num or 0), int(den or 0), int(measures), int(late or 0)
-                    )
     level = "municipality" if (prefecture or len(current) <= 60) else "prefecture"
     rows: dict[str, CompareRow] = {}
+    row_cells: dict[int, list[Cell]] = {}  # plan → the cells of its row, which its numbers are added to
     for _muni_id, (plan_id, plan_code, _m, code, name) in sorted(current.items(), key=lambda kv: kv[1][3]):
-        cells = per_plan.get(plan_id) or [Cell() for _ in items]
         key, label = (code, name) if level == "municipality" else (code[:2], PREFECTURES[int(code[:2]) - 1])
         row = rows.setdefault(
             key,
@@ -127,8 +118,36 @@ def compare_municipalities(
             ),
         )
         row.municipalities += 1
-        for target, cell in zip(row.cells, cells, strict=True):
-            target.add(cell)
+        row_cells[plan_id] = row.cells
+    if plan_ids and items:
+        all_plans = (
+            len(plan_ids) == Plan.objects.filter(status=Plan.Status.APPROVED).count()
+            and not prefecture
+            and not municipality_filter
+        )
+        plan_sql = "" if all_plans else "AND a.plan_id IN (" + ", ".join(str(int(p)) for p in plan_ids) + ")"
+        item_sql = ", ".join(str(int(i)) for i in item_index)
+        stale: set[tuple[int, int]] = set()
+        with connection.cursor() as cursor:
+            cursor.execute(_SQL.format(items=item_sql, plans=plan_sql), [today, today])
+            for plan_id, item_id, hundredths, den, measures, late in cursor.fetchall():
+                cells = row_cells.get(plan_id)
+                if cells is None:  # not the current plan of a municipality shown
+                    continue
+                cell = cells[item_index[item_id]]
+                cell.hundredths += int(hundredths)
+                cell.den += int(den)
+                cell.measures += int(measures)
+                if late is None:
+                    stale.add((plan_id, item_id))
+                else:
+                    cell.late += int(late)
+            if stale:  # a second statement only when some window does not hold `today`
+                stale_sql = ", ".join(str(int(p)) for p in sorted({p for p, _i in stale}))
+                cursor.execute(_LATE_SQL.format(plans=stale_sql, items=item_sql), [today])
+                for plan_id, item_id, late in cursor.fetchall():
+                    if (plan_id, item_id) in stale:
+                        row_cells[plan_id][item_index[item_id]].late += int(late)
     return Comparison(
         items=items, rows=list(rows.values()), level=level, prefecture=prefecture, municipality_count=len(current)
     )

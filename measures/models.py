@@ -325,3 +325,44 @@ class MeasureRollup(models.Model):
         verbose_name = _("施策の進捗集計")
         verbose_name_plural = _("施策の進捗集計")
         constraints = [models.UniqueConstraint(fields=["measure", "item"], name="rollup_one_row_per_measure_item")]
+        # The late count of a PlanItemRollup row whose window does not cover the day asked (measures/rollup.py):
+        # an index-only range scan of one (plan, item).
+        indexes = [models.Index(fields=["plan", "item", "first_open_due"], name="rollup_plan_item_due_idx")]
+
+
+class PlanItemRollup(models.Model):
+    """One row per (plan, national item): the MeasureRollup rows of that pair summed, so the national
+    comparison reads ~1 row per cell instead of grouping every measure's row on each request.
+
+    `num_hundredths` is the progress numerator × 100 as an exact integer (a measure with milestones adds
+    ms_done × 100, one without adds its latest % capped at 100), `den` the denominator, `measures` the count.
+    "Late" (a measure with an open milestone due before the day asked) depends on the day, so the row stores
+    the count for a window of days: `late` measures have first_open_due <= `late_after`, none has one in
+    (`late_after`, `late_until`), so `late` is exact for any day d with late_after < d <= late_until (NULL: no
+    bound). For a day outside the window the comparison counts from MeasureRollup (an index range scan).
+    Written only by measures/rollup.py, in the same transaction as the MeasureRollup rows it sums.
+    Derived data: no database-level foreign keys (the scale generator deletes plans with raw SQL); rows of a
+    plan deleted that way are ignored by the comparison and removed by the next bulk refresh."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+", verbose_name=_("計画")
+    )  # indexed by the unique (plan, item) constraint
+    item = models.ForeignKey(
+        NationalItem,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("国の取組事項"),
+    )
+    num_hundredths = models.BigIntegerField(_("進捗の分子（×100）"), default=0)
+    den = models.PositiveIntegerField(_("進捗の分母"), default=0)
+    measures = models.PositiveIntegerField(_("施策数"), default=0)
+    late = models.PositiveIntegerField(_("遅延の施策数"), default=0)
+    late_after = models.DateField(_("遅延数が有効な期間の開始（この日の翌日から）"), null=True, blank=True)
+    late_until = models.DateField(_("遅延数が有効な期間の終了（この日まで）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("計画×国の取組事項の進捗集計")
+        verbose_name_plural = _("計画×国の取組事項の進捗集計")
+        constraints = [models.UniqueConstraint(fields=["plan", "item"], name="planitemrollup_one_row_per_plan_item")]
