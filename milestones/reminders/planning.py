@@ -21,6 +21,7 @@ from plans.roles import Role
 
 from ..models import Milestone, ReminderLog
 from .sections import digest_sections
+from .sql import as_date, rows_source
 from .stages import OPEN_STATUSES, STAGE_STALE, StageRules, horizon_for, stage_for
 
 
@@ -71,6 +72,7 @@ class RunReport:
     taken_over: int = 0
     skipped: int = 0
     failed: int = 0  # digests whose inline send failed (recorded on their rows; the next run retries)
+    statements: dict[str, int] = field(default_factory=dict)  # claim statements: {"inserts": n, "updates": n}
 
     @property
     def email_count(self) -> int:
@@ -131,8 +133,8 @@ def plan_run(
 ) -> tuple[list[Digest], list[int]]:
     """Compute (without writing) the digests of a run and the ids of stale claims to skip.
 
-    A fixed number of queries, whatever the number of milestones: candidates, their existing claims,
-    stale claims, stale measures, recipients.
+    A fixed number of queries, whatever the number of milestones: unfinished claims, the earliest due date,
+    candidates joined to their claims (the already-claimed check is SQL), stale measures, recipients.
     """
     # Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them
     # again and again and triple the run time.
@@ -155,80 +157,54 @@ def _plan_run(
     if municipality_id is not None:
         mail_departments = mail_departments.filter(municipality_id=municipality_id)
 
+    limit = horizon + dt.timedelta(days=look_ahead)
     candidates = (
-        Milestone.objects.filter(
-            status__in=OPEN_STATUSES,
-            due_date__lte=horizon + dt.timedelta(days=look_ahead),
-            owner_department__in=mail_departments,
-        )
+        Milestone.objects.filter(status__in=OPEN_STATUSES, due_date__lte=limit, owner_department__in=mail_departments)
         .filter(Plan.in_force_q("plan"))
         .order_by()
         .values_list("id", "due_date", "owner_department_id")
     )
-    # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
-    # ago, so older claims cannot matter.
+    # Unfinished claims of the last stage gap (plus a closure): the ones that are no longer a milestone's
+    # current stage will never be sent (skipped below). Few rows (state index), no ordering.
     gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
     max_gap = max([b - a for a, b in zip(gaps, gaps[1:], strict=False)] + [settings.REMINDER_OVERDUE_REPEAT_DAYS])
     since = run_date - dt.timedelta(days=max_gap + 14)
-    existing: dict[tuple[int, str, dt.date], tuple[int, str, dt.datetime]] = {}
-    claims = ReminderLog.objects.filter(milestone__isnull=False, run_date__gte=since)
-    if municipality_id is not None:
-        claims = claims.filter(department__municipality_id=municipality_id)
-    for log_id, ms_id, stage_key, due_date, state, claimed_at in claims.values_list(
-        "id", "milestone_id", "stage", "due_date", "state", "claimed_at"
-    ):
-        existing[(ms_id, stage_key, due_date)] = (log_id, state, claimed_at)
-
     rules = StageRules.from_settings()
     cutoff = lease_cutoff(now)
-    done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
-    # A few thousand distinct due dates for 10⁶ milestones: stage once per date.
-    stages: dict[dt.date, tuple[str, str | None] | None] = {}
+    unfinished = ReminderLog.objects.filter(
+        milestone__isnull=False,
+        run_date__gte=since,
+        state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED],
+        claimed_at__lt=cutoff,
+    )
+    if municipality_id is not None:
+        unfinished = unfinished.filter(department__municipality_id=municipality_id)
+    unfinished_ids = set(unfinished.order_by().values_list("id", flat=True))
+
     items: dict[int, list[PlannedItem]] = defaultdict(list)
     escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
-    to_skip: list[int] = []
-    sql, params = candidates.query.sql_with_params()
-    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for ms_id, due_date, dept_id in rows:
-        try:
-            staged = stages[due_date]
-        except KeyError:
-            stage = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
-            staged = stages[due_date] = (
-                None
-                if stage is None
-                else (
-                    stage.key,
-                    f"escalate_{stage.days}"
-                    if stage.kind == "overdue" and stage.days >= rules.escalate_after
-                    else None,
-                )
-            )
-        if staged is None:
-            continue
-        stage_key, escalation_key = staged
-        claim = existing.pop((ms_id, stage_key, due_date), None) if existing else None
-        if claim is None:
+    current: set[int] = set()  # claims that are a milestone's current stage (taken over, not skipped)
+    # The already-claimed check is done by the database: only milestones with a stage to claim or a stale
+    # claim to take over come back (on the second day of a run, a few rows instead of the whole log).
+    for ms_id, due_date, dept_id, stage_key, escalation_key, log_id, action, esc_id, esc_action in _due_milestones(
+        candidates, run_date=run_date, horizon=horizon, limit=limit, rules=rules, cutoff=cutoff
+    ):
+        due_date = as_date(due_date)
+        if action == _NEW:
             items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date))
-        elif claim[1] in done_states or claim[2] >= cutoff:
-            continue  # done, or someone is sending it right now
-        else:
-            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=claim[0]))
-        if escalation_key:
-            esc_claim = existing.pop((ms_id, escalation_key, due_date), None) if existing else None
-            if esc_claim is None:
-                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
-            elif esc_claim[1] not in done_states and esc_claim[2] < cutoff:
-                escalations[dept_id].append(
-                    PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0], department_id=dept_id)
-                )
+        elif action == _TAKE_OVER:
+            current.add(log_id)
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=log_id))
+        if esc_action == _NEW:
+            escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
+        elif esc_action == _TAKE_OVER:
+            current.add(esc_id)
+            escalations[dept_id].append(
+                PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_id, department_id=dept_id)
+            )
     # Unfinished claims that are no longer the milestone's current stage (superseded, completed,
     # due date moved): they will never be sent.
-    for log_id, state, claimed_at in existing.values():
-        if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
-            to_skip.append(log_id)
+    to_skip: list[int] = sorted(unfinished_ids - current)
 
     _plan_sections(
         run_date=run_date,
@@ -267,6 +243,74 @@ def _plan_run(
     return digests, to_skip
 
 
+_NEW, _TAKE_OVER, _NOTHING = 0, 1, 2  # what a milestone's current stage (or escalation) needs
+
+
+def _stage_table(
+    *, first: dt.date, limit: dt.date, run_date: dt.date, horizon: dt.date, rules: StageRules
+) -> list[tuple[dt.date, str, str | None]]:
+    """(due date, stage, escalation stage or None) for every due date from `first` to `limit` that has a stage
+    on `run_date`: stage_for, once per date (a few thousand dates for 10⁶ milestones), joined in SQL."""
+    table = []
+    day = first
+    while day <= limit:
+        stage = stage_for(due_date=day, run_date=run_date, horizon=horizon, rules=rules)
+        if stage is not None:
+            escalation = (
+                f"escalate_{stage.days}" if stage.kind == "overdue" and stage.days >= rules.escalate_after else None
+            )
+            table.append((day, stage.key, escalation))
+        day += dt.timedelta(days=1)
+    return table
+
+
+def _due_milestones(candidates, *, run_date: dt.date, horizon: dt.date, limit: dt.date, rules, cutoff):
+    """Candidate milestones with their current stage, joined to their claims in SQL (two queries).
+
+    Rows: (milestone, due date, department, stage, escalation stage, claim id, action, escalation claim id,
+    escalation action), action being _NEW (no claim yet), _TAKE_OVER (an unfinished claim past its lease) or
+    _NOTHING (sent, skipped, or being sent right now). Rows where neither needs anything are not returned."""
+    # The earliest open due date (one index probe per open status on milestone_status_due_idx).
+    per_status = " UNION ALL ".join(
+        f"SELECT MIN(due_date) AS d FROM {Milestone._meta.db_table} WHERE status = %s" for _s in OPEN_STATUSES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(d) FROM ({per_status}) AS firsts", OPEN_STATUSES)
+        first = cursor.fetchone()[0]
+    if first is None:
+        return []
+    table = _stage_table(first=as_date(first), limit=limit, run_date=run_date, horizon=horizon, rules=rules)
+    if not table:
+        return []
+    stages_sql, stages_params = rows_source([("due_date", "date"), ("stage", "text"), ("escalation", "text")], table)
+    candidates_sql, candidates_params = candidates.query.sql_with_params()
+    log = ReminderLog._meta.db_table
+    done = [ReminderLog.State.SENT.value, ReminderLog.State.SKIPPED.value]
+    cutoff_db = ReminderLog._meta.get_field("claimed_at").get_db_prep_save(cutoff, connection)
+
+    def action(alias: str) -> str:
+        return (
+            f"CASE WHEN {alias}.id IS NULL THEN {_NEW} "
+            f"WHEN {alias}.state NOT IN (%s, %s) AND {alias}.claimed_at < %s THEN {_TAKE_OVER} ELSE {_NOTHING} END"
+        )
+
+    sql = (
+        "SELECT * FROM ("
+        "SELECT m.id, m.due_date, m.owner_department_id, st.stage, st.escalation, "
+        f"c.id AS claim_id, {action('c')} AS action, e.id AS esc_id, "
+        f"CASE WHEN st.escalation IS NULL THEN {_NOTHING} ELSE {action('e')} END AS esc_action "
+        f"FROM ({candidates_sql}) AS m "
+        f"JOIN ({stages_sql}) AS st ON st.due_date = m.due_date "
+        f"LEFT JOIN {log} AS c ON c.milestone_id = m.id AND c.stage = st.stage AND c.due_date = m.due_date "
+        f"LEFT JOIN {log} AS e ON e.milestone_id = m.id AND e.stage = st.escalation AND e.due_date = m.due_date"
+        f") AS due WHERE action <> {_NOTHING} OR esc_action <> {_NOTHING}"
+    )
+    params = [*done, cutoff_db, *done, cutoff_db, *candidates_params, *stages_params]
+    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _plan_sections(
     *,
     run_date: dt.date,
@@ -289,7 +333,7 @@ def _plan_sections(
         claims = claims.filter(department__municipality_id=municipality_id)
     existing = {
         (section, object_id, stage_key, due_date): (log_id, state, claimed_at)
-        for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.values_list(
+        for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.order_by().values_list(
             "id", "section", "object_id", "stage", "due_date", "state", "claimed_at"
         )
     }
@@ -345,8 +389,10 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
     claims = {
         (m, d): (log_id, state, at)
         for log_id, m, d, state, at in ReminderLog.objects.filter(
-            measure_id__in=[r[0] for r in rows], stage=STAGE_STALE
-        ).values_list("id", "measure_id", "due_date", "state", "claimed_at")
+            measure_id__in=[r[0] for r in rows], stage=STAGE_STALE, due_date__in={r[2] for r in rows}
+        )
+        .order_by()
+        .values_list("id", "measure_id", "due_date", "state", "claimed_at")
     }
     result = []
     for measure_id, dept_id, period_start in rows:
