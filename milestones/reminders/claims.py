@@ -13,24 +13,20 @@ import json
 from django.db import connection
 
 from ..models import ReminderLog
-from .planning import Digest, PlannedItem, lease_cutoff
+from .planning import Digest, lease_cutoff
 from .sql import chunks, is_postgres, rows_source
 
 _TABLE = ReminderLog._meta.db_table
 
 
-def _key(milestone_id, measure_id, section, object_id, stage, due_date) -> tuple:
-    """The unique key of a claim row, as planned and as RETURNING gives it back (dates as ISO text)."""
-    due = due_date if isinstance(due_date, str) else due_date.isoformat()
+def _key(milestone_id, measure_id, section, object_id, stage) -> tuple:
+    """A claim's key within one run, as planned and as RETURNING gives it back. Within a run an object has one
+    due date (its current one), so (object, stage) is enough: no date to format for 10⁵ rows."""
     if milestone_id is not None:
-        return ("milestone", milestone_id, stage, due)
+        return (milestone_id, stage)
     if measure_id is not None:
-        return ("measure", measure_id, stage, due)
-    return ("section", section, object_id, stage, due)
-
-
-def _item_key(item: PlannedItem) -> tuple:
-    return _key(item.milestone_id, item.measure_id, item.section, item.object_id, item.stage, item.due_date)
+        return (-measure_id, stage)  # measures: negative ids, apart from milestones
+    return (section, object_id, stage)
 
 
 def claim_all(digests: list[Digest], *, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> dict[str, int]:
@@ -47,24 +43,26 @@ def claim_all(digests: list[Digest], *, run_date: dt.date, token: dt.datetime, n
     new_rows: list[tuple] = []
     stale: list[tuple[int, int]] = []  # (log id, digest index)
     for number, digest in enumerate(digests):
-        for item in digest.items:
-            if item.log_id is None:
-                owner[_item_key(item)] = number
-                new_rows.append(
-                    (
-                        item.milestone_id,
-                        item.measure_id,
-                        item.section,
-                        item.object_id,
-                        digest.department_id or item.department_id,
-                        item.stage,
-                        item.due_date,
-                        digest.kind == "escalation",
-                        number,
-                    )
+        escalated = digest.kind == "escalation"
+        for ms_id, measure_id, stage, due_date, log_id, item_dept, section, object_id in digest.items:
+            if log_id is not None:
+                stale.append((log_id, number))
+                continue
+            key = (ms_id, stage) if ms_id is not None else _key(ms_id, measure_id, section, object_id, stage)
+            owner[key] = number
+            new_rows.append(
+                (
+                    ms_id,
+                    measure_id,
+                    section,
+                    object_id,
+                    digest.department_id or item_dept,
+                    stage,
+                    due_date,
+                    escalated,
+                    number,
                 )
-            else:
-                stale.append((item.log_id, number))
+            )
     recipients = json.dumps([d.recipients for d in digests], ensure_ascii=False)
     for chunk in chunks(new_rows):
         for log_id, key in _insert(chunk, recipients=recipients, run_date=run_date, token=token):
@@ -111,12 +109,15 @@ def _insert(rows, *, recipients: str, run_date: dt.date, token: dt.datetime):
         "run_date, state, recipients, attempts, error, escalated, claimed_at) "
         "SELECT v.milestone_id, v.measure_id, v.section, v.object_id, v.department_id, v.stage, v.due_date, "
         f"%s, %s, {select_recipients}, 0, '', {escalated}, %s FROM ({source}) AS v{tail} "
-        "ON CONFLICT DO NOTHING RETURNING id, milestone_id, measure_id, section, object_id, stage, due_date"
+        "ON CONFLICT DO NOTHING RETURNING id, milestone_id, stage, measure_id, section, object_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [run_date_db, ReminderLog.State.CLAIMED.value, recipients, token_db, *params])
         returned = cursor.fetchall()
-    return [(row[0], _key(*row[1:])) for row in returned]
+    return [
+        (log_id, (ms_id, stage) if ms_id is not None else _key(ms_id, measure_id, section, object_id, stage))
+        for log_id, ms_id, stage, measure_id, section, object_id in returned
+    ]
 
 
 def _take_over(rows, *, recipients: str, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> list[int]:

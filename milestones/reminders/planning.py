@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -108,18 +110,13 @@ def _recipients(departments_qs) -> tuple[dict[int, dict], dict[int, list[str]]]:
     return departments, {k: sorted(v) for k, v in emails.items()}
 
 
-def _admin_recipients(municipality_ids: set[int]) -> dict[int, list[str]]:
+def _admin_recipients(municipality_id: int | None) -> dict[int, list[str]]:
+    """The admins who receive escalations, per municipality (all municipalities, or the one of the run)."""
     result: dict[int, set[str]] = defaultdict(set)
-    for muni_id, email in (
-        User.objects.filter(
-            groups__name=Role.ADMIN,
-            is_active=True,
-            membership__municipality_id__in=municipality_ids,
-            membership__receives_reminders=True,
-        )
-        .exclude(email="")
-        .values_list("membership__municipality_id", "email")
-    ):
+    admins = User.objects.filter(groups__name=Role.ADMIN, is_active=True, membership__receives_reminders=True)
+    if municipality_id is not None:
+        admins = admins.filter(membership__municipality_id=municipality_id)
+    for muni_id, email in admins.exclude(email="").values_list("membership__municipality_id", "email"):
         result[muni_id].add(email)
     return {k: sorted(v) for k, v in result.items()}
 
@@ -136,14 +133,20 @@ def plan_run(
     A fixed number of queries, whatever the number of milestones: unfinished claims, the earliest due date,
     candidates joined to their claims (the already-claimed check is SQL), stale measures, recipients.
     """
-    # Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them
-    # again and again and triple the run time.
-    gc_was_enabled = gc.isenabled()
+    with no_cyclic_gc():
+        return _plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them again and
+    again (planning, then claiming) and triple the run time. Reference counting still frees them."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
 
 
@@ -162,8 +165,10 @@ def _plan_run(
         Milestone.objects.filter(status__in=OPEN_STATUSES, due_date__lte=limit, owner_department__in=mail_departments)
         .filter(Plan.in_force_q("plan"))
         .order_by()
-        .values_list("id", "due_date", "owner_department_id")
+        .values_list("id", "due_date", "owner_department_id", "owner_department__municipality_id")
     )
+    # Escalations go to a municipality's admins: only where there are some are they planned (and claimed).
+    admins = _admin_recipients(municipality_id)
     # Unfinished claims of the last stage gap (plus a closure): the ones that are no longer a milestone's
     # current stage will never be sent (skipped below). Few rows (state index), no ordering.
     gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
@@ -184,14 +189,20 @@ def _plan_run(
     items: dict[int, list[PlannedItem]] = defaultdict(list)
     escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
     current: set[int] = set()  # claims that are a milestone's current stage (taken over, not skipped)
+    new_item = tuple.__new__  # PlannedItem(…) with all its fields, without the keyword-default wrapper (10⁵ calls)
     # The already-claimed check is done by the database: only milestones with a stage to claim or a stale
     # claim to take over come back (on the second day of a run, a few rows instead of the whole log).
     for ms_id, due_date, dept_id, stage_key, escalation_key, log_id, action, esc_id, esc_action in _due_milestones(
-        candidates, run_date=run_date, horizon=horizon, limit=limit, rules=rules, cutoff=cutoff
+        candidates,
+        run_date=run_date,
+        horizon=horizon,
+        limit=limit,
+        rules=rules,
+        cutoff=cutoff,
+        escalating=sorted(admins),
     ):
-        due_date = as_date(due_date)
         if action == _NEW:
-            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date))
+            items[dept_id].append(new_item(PlannedItem, (ms_id, None, stage_key, due_date, None, None, "", None)))
         elif action == _TAKE_OVER:
             current.add(log_id)
             items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=log_id))
@@ -232,7 +243,6 @@ def _plan_run(
                 Digest("department", dept_id, dept["municipality_id"], dept["name"], emails[dept_id], items[dept_id])
             )
     muni_ids = {departments[d]["municipality_id"] for d in escalations}
-    admins = _admin_recipients(muni_ids)
     names = dict(Municipality.objects.filter(id__in=muni_ids).values_list("id", "name")) if muni_ids else {}
     by_muni: dict[int, list[PlannedItem]] = defaultdict(list)
     for dept_id, dept_items in escalations.items():
@@ -264,12 +274,15 @@ def _stage_table(
     return table
 
 
-def _due_milestones(candidates, *, run_date: dt.date, horizon: dt.date, limit: dt.date, rules, cutoff):
+def _due_milestones(
+    candidates, *, run_date: dt.date, horizon: dt.date, limit: dt.date, rules, cutoff, escalating: list[int]
+):
     """Candidate milestones with their current stage, joined to their claims in SQL (two queries).
 
     Rows: (milestone, due date, department, stage, escalation stage, claim id, action, escalation claim id,
     escalation action), action being _NEW (no claim yet), _TAKE_OVER (an unfinished claim past its lease) or
-    _NOTHING (sent, skipped, or being sent right now). Rows where neither needs anything are not returned."""
+    _NOTHING (sent, skipped, or being sent right now). Rows where neither needs anything are not returned.
+    Escalations are looked at only in the `escalating` municipalities (those with admins to tell)."""
     # The earliest open due date (one index probe per open status on milestone_status_due_idx).
     per_status = " UNION ALL ".join(
         f"SELECT MIN(due_date) AS d FROM {Milestone._meta.db_table} WHERE status = %s" for _s in OPEN_STATUSES
@@ -294,21 +307,46 @@ def _due_milestones(candidates, *, run_date: dt.date, horizon: dt.date, limit: d
             f"WHEN {alias}.state NOT IN (%s, %s) AND {alias}.claimed_at < %s THEN {_TAKE_OVER} ELSE {_NOTHING} END"
         )
 
+    if escalating:
+        munis_sql, munis_params = rows_source([("id", "bigint")], [(m,) for m in escalating])
+        escalation_sql = (
+            f"e.id AS esc_id, CASE WHEN st.escalation IS NULL OR mu.id IS NULL THEN {_NOTHING} "
+            f"ELSE {action('e')} END AS esc_action "
+        )
+        escalation_joins = (
+            f"LEFT JOIN ({munis_sql}) AS mu ON mu.id = m.municipality_id "
+            f"LEFT JOIN {log} AS e ON mu.id IS NOT NULL AND e.milestone_id = m.id AND e.stage = st.escalation "
+            "AND e.due_date = m.due_date "
+        )
+        escalation_params = [*done, cutoff_db]
+    else:  # nobody to escalate to: no second look at the log
+        escalation_sql = f"NULL AS esc_id, {_NOTHING} AS esc_action "
+        escalation_joins, munis_params, escalation_params = "", [], []
     sql = (
         "SELECT * FROM ("
         "SELECT m.id, m.due_date, m.owner_department_id, st.stage, st.escalation, "
-        f"c.id AS claim_id, {action('c')} AS action, e.id AS esc_id, "
-        f"CASE WHEN st.escalation IS NULL THEN {_NOTHING} ELSE {action('e')} END AS esc_action "
-        f"FROM ({candidates_sql}) AS m "
+        f"c.id AS claim_id, {action('c')} AS action, {escalation_sql}"
+        f"FROM (SELECT id, due_date, owner_department_id, owner_department__municipality_id AS municipality_id "
+        f"FROM ({candidates_sql}) AS cand) AS m "
         f"JOIN ({stages_sql}) AS st ON st.due_date = m.due_date "
         f"LEFT JOIN {log} AS c ON c.milestone_id = m.id AND c.stage = st.stage AND c.due_date = m.due_date "
-        f"LEFT JOIN {log} AS e ON e.milestone_id = m.id AND e.stage = st.escalation AND e.due_date = m.due_date"
+        f"{escalation_joins}"
         f") AS due WHERE action <> {_NOTHING} OR esc_action <> {_NOTHING}"
     )
-    params = [*done, cutoff_db, *done, cutoff_db, *candidates_params, *stages_params]
+    params = [
+        *done,
+        cutoff_db,
+        *escalation_params,
+        *candidates_params,
+        *stages_params,
+        *munis_params,
+    ]
     with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if rows and not isinstance(rows[0][1], dt.date):  # SQLite: ISO text
+        rows = [(r[0], as_date(r[1]), *r[2:]) for r in rows]
+    return rows
 
 
 def _plan_sections(

@@ -15,7 +15,7 @@ from ..business_days import is_business_day
 from ..models import ReminderLog
 from .claims import claim_all
 from .delivery import deliver_digest
-from .planning import RunReport, lease_cutoff, plan_run
+from .planning import RunReport, lease_cutoff, no_cyclic_gc, plan_run
 from .sql import jit_off, lock_run
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def run_reminders(
     report = RunReport(run_date=run_date, business_day=is_business_day(run_date), dry_run=dry_run)
     if not report.business_day:
         return report
-    with transaction.atomic(), jit_off():
+    with no_cyclic_gc(), transaction.atomic(), jit_off():
         if not dry_run:
             lock_run()  # concurrent runs claim one after the other, each from the claims committed before it
         now = timezone.now()
