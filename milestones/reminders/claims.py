@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ..models import ReminderLog
 from .planning import Digest, lease_cutoff
-from .sql import chunks, is_postgres, rows_source
+from .sql import chunks, is_postgres, lock_run, rows_source
 
 _TABLE = ReminderLog._meta.db_table
 
@@ -27,6 +27,15 @@ def _key(milestone_id, measure_id, section, object_id, stage) -> tuple:
     if measure_id is not None:
         return (-measure_id, stage)  # measures: negative ids, apart from milestones
     return (section, object_id, stage)
+
+
+def claim(digest: Digest, *, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> list[int]:
+    """Claim one digest on its own (its own transaction, under the run lock); return the ids this run owns.
+    The run claims all its digests together with `claim_all`."""
+    with transaction.atomic():
+        lock_run()
+        claim_all([digest], run_date=run_date, token=token, now=now)
+    return digest.log_ids
 
 
 def claim_all(digests: list[Digest], *, run_date: dt.date, token: dt.datetime, now: dt.datetime) -> dict[str, int]:
