@@ -175,3 +175,18 @@ def test_the_run_queries_plan_without_jit_and_the_callers_setting_comes_back(qui
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_a_large_claim_refreshes_the_log_statistics_before_sending(quiet, monkeypatch):
+    from milestones.reminders import run as run_module
+
+    _add_departments(quiet, 2, "A")
+    monkeypatch.setattr(run_module, "ANALYZE_AFTER_CLAIMS", 5)
+    report, queries = _claim_run()
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert report.claimed == 2 * 2 + 2
+    assert analyzed == (['ANALYZE "milestones_reminderlog"'] if connection.vendor == "postgresql" else [])
+    monkeypatch.setattr(run_module, "ANALYZE_AFTER_CLAIMS", 10_000)
+    ReminderLog.objects.all().delete()
+    _report, queries = _claim_run()
+    assert not [q for q in queries if q["sql"].startswith("ANALYZE")]

@@ -116,3 +116,12 @@ def jit_off() -> Iterator[None]:
     if nested and previous != "off":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+
+
+def analyze_log() -> None:
+    """PostgreSQL: fresh statistics for the reminder log after a large claim (autovacuum comes minutes later)."""
+    if is_postgres():
+        from ..models import ReminderLog
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ReminderLog._meta.db_table)}")
