@@ -276,7 +276,16 @@ def generate(
             p.id for p in Plan.objects.filter(code=SCALE_PLAN_CODE, municipality__name__startswith=SCALE_NAME_PREFIX)
         ]
     )
+    analyze(progress)
     return counts
+
+
+def analyze(progress: Callable[[str], None] = lambda msg: None) -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there minutes later; the
+    first benchmarks would otherwise plan with the row counts of an empty database). SQLite: ANALYZE too."""
+    progress("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _spread_progress_dates(now: dt.datetime) -> None:

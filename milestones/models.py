@@ -201,6 +201,8 @@ class ReminderLog(models.Model):
         FAILED = "failed", _("送信失敗")
         SKIPPED = "skipped", _("省略")
 
+    # No index of their own: the unique constraints below lead with milestone / measure (partial, WHERE … IS NOT
+    # NULL, which every lookup by a given id implies), so they serve the cascades and the joins.
     milestone = models.ForeignKey(
         Milestone,
         on_delete=models.CASCADE,
@@ -208,9 +210,16 @@ class ReminderLog(models.Model):
         blank=True,
         related_name="reminders",
         verbose_name=_("マイルストーン"),
+        db_index=False,
     )
     measure = models.ForeignKey(
-        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("施策")
+        Measure,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("施策"),
+        db_index=False,
     )
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("部署")

@@ -4,15 +4,18 @@ department per run, claimed exactly once, sent by a Celery task (or inline).
 The stages of the work, one module each:
 - `stages`: which stage a milestone has reached on a run date (30/7/1 days before, due, overdue, escalation);
 - `planning`: the run's digests, computed without writing (candidates, existing claims, stale measures, recipients);
-- `claims`: the unique rows that make each (milestone, stage, due date) reminder go out exactly once;
+- `claims`: the unique rows that make each (milestone, stage, due date) reminder go out exactly once, inserted
+  set-based (one statement per 50,000 rows, all departments together);
+- `sql`: rows passed as array parameters (PostgreSQL unnest, SQLite json_each), the run lock, JIT off;
 - `delivery`: one digest e-mail built and sent, with its rows taken and marked by conditional updates;
 - `preview`: what a run would send to whom (admin page, ``send_reminders --dry-run``);
 - `run`: the one service the beat task, ``manage.py send_reminders`` and the admin's 今すぐ送信 call.
 
 How "exactly once" works (healthchecks' conditional-update idea, with a unique row as the claim):
 - A run inserts one ReminderLog row per (milestone, stage, due date) with INSERT … ON CONFLICT DO NOTHING
-  RETURNING id. Only the rows a run got back are its to send; a second run (or a retried task) inserting the
-  same keys gets nothing back and sends nothing.
+  RETURNING id, under a run-level lock (a concurrent run plans from the claims committed before it). Only the
+  rows a run got back are its to send; a second run (or a retried task) inserting the same keys gets nothing
+  back and sends nothing.
 - The row's `claimed_at` is the owner's token. Whoever sends first moves the rows to a fresh token with one
   conditional UPDATE (only if the token is still the one it was given, or the claim has gone stale), then
   sends, then marks them sent with another conditional UPDATE. A killed worker leaves rows `claimed`;

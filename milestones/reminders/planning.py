@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -21,6 +23,7 @@ from plans.roles import Role
 
 from ..models import Milestone, ReminderLog
 from .sections import digest_sections
+from .sql import as_date, rows_source
 from .stages import OPEN_STATUSES, STAGE_STALE, StageRules, horizon_for, stage_for
 
 
@@ -71,6 +74,7 @@ class RunReport:
     taken_over: int = 0
     skipped: int = 0
     failed: int = 0  # digests whose inline send failed (recorded on their rows; the next run retries)
+    statements: dict[str, int] = field(default_factory=dict)  # claim statements: {"inserts": n, "updates": n}
 
     @property
     def email_count(self) -> int:
@@ -106,18 +110,13 @@ def _recipients(departments_qs) -> tuple[dict[int, dict], dict[int, list[str]]]:
     return departments, {k: sorted(v) for k, v in emails.items()}
 
 
-def _admin_recipients(municipality_ids: set[int]) -> dict[int, list[str]]:
+def _admin_recipients(municipality_id: int | None) -> dict[int, list[str]]:
+    """The admins who receive escalations, per municipality (all municipalities, or the one of the run)."""
     result: dict[int, set[str]] = defaultdict(set)
-    for muni_id, email in (
-        User.objects.filter(
-            groups__name=Role.ADMIN,
-            is_active=True,
-            membership__municipality_id__in=municipality_ids,
-            membership__receives_reminders=True,
-        )
-        .exclude(email="")
-        .values_list("membership__municipality_id", "email")
-    ):
+    admins = User.objects.filter(groups__name=Role.ADMIN, is_active=True, membership__receives_reminders=True)
+    if municipality_id is not None:
+        admins = admins.filter(membership__municipality_id=municipality_id)
+    for muni_id, email in admins.exclude(email="").values_list("membership__municipality_id", "email"):
         result[muni_id].add(email)
     return {k: sorted(v) for k, v in result.items()}
 
@@ -131,17 +130,23 @@ def plan_run(
 ) -> tuple[list[Digest], list[int]]:
     """Compute (without writing) the digests of a run and the ids of stale claims to skip.
 
-    A fixed number of queries, whatever the number of milestones: candidates, their existing claims,
-    stale claims, stale measures, recipients.
+    A fixed number of queries, whatever the number of milestones: unfinished claims, the earliest due date,
+    candidates joined to their claims (the already-claimed check is SQL), stale measures, recipients.
     """
-    # Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them
-    # again and again and triple the run time.
-    gc_was_enabled = gc.isenabled()
+    with no_cyclic_gc():
+        return _plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Hundreds of thousands of small objects, none of them cyclic: the cyclic GC would rescan them again and
+    again (planning, then claiming) and triple the run time. Reference counting still frees them."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan_run(run_date=run_date, municipality_id=municipality_id, now=now)
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
 
 
@@ -155,80 +160,62 @@ def _plan_run(
     if municipality_id is not None:
         mail_departments = mail_departments.filter(municipality_id=municipality_id)
 
+    limit = horizon + dt.timedelta(days=look_ahead)
     candidates = (
-        Milestone.objects.filter(
-            status__in=OPEN_STATUSES,
-            due_date__lte=horizon + dt.timedelta(days=look_ahead),
-            owner_department__in=mail_departments,
-        )
+        Milestone.objects.filter(status__in=OPEN_STATUSES, due_date__lte=limit, owner_department__in=mail_departments)
         .filter(Plan.in_force_q("plan"))
         .order_by()
-        .values_list("id", "due_date", "owner_department_id")
+        .values_list("id", "due_date", "owner_department_id", "owner_department__municipality_id")
     )
-    # Claims already made. The most urgent stage was reached at most one stage gap (plus a closure)
-    # ago, so older claims cannot matter.
+    # Escalations go to a municipality's admins: only where there are some are they planned (and claimed).
+    admins = _admin_recipients(municipality_id)
+    # Unfinished claims of the last stage gap (plus a closure): the ones that are no longer a milestone's
+    # current stage will never be sent (skipped below). Few rows (state index), no ordering.
     gaps = sorted({*settings.REMINDER_STAGES_DAYS_BEFORE, 0})
     max_gap = max([b - a for a, b in zip(gaps, gaps[1:], strict=False)] + [settings.REMINDER_OVERDUE_REPEAT_DAYS])
     since = run_date - dt.timedelta(days=max_gap + 14)
-    existing: dict[tuple[int, str, dt.date], tuple[int, str, dt.datetime]] = {}
-    claims = ReminderLog.objects.filter(milestone__isnull=False, run_date__gte=since)
-    if municipality_id is not None:
-        claims = claims.filter(department__municipality_id=municipality_id)
-    for log_id, ms_id, stage_key, due_date, state, claimed_at in claims.values_list(
-        "id", "milestone_id", "stage", "due_date", "state", "claimed_at"
-    ):
-        existing[(ms_id, stage_key, due_date)] = (log_id, state, claimed_at)
-
     rules = StageRules.from_settings()
     cutoff = lease_cutoff(now)
-    done_states = (ReminderLog.State.SENT, ReminderLog.State.SKIPPED)
-    # A few thousand distinct due dates for 10⁶ milestones: stage once per date.
-    stages: dict[dt.date, tuple[str, str | None] | None] = {}
+    unfinished = ReminderLog.objects.filter(
+        milestone__isnull=False,
+        run_date__gte=since,
+        state__in=[ReminderLog.State.CLAIMED, ReminderLog.State.FAILED],
+        claimed_at__lt=cutoff,
+    )
+    if municipality_id is not None:
+        unfinished = unfinished.filter(department__municipality_id=municipality_id)
+    unfinished_ids = set(unfinished.order_by().values_list("id", flat=True))
+
     items: dict[int, list[PlannedItem]] = defaultdict(list)
     escalations: dict[int, list[PlannedItem]] = defaultdict(list)  # owner department → items
-    to_skip: list[int] = []
-    sql, params = candidates.query.sql_with_params()
-    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for ms_id, due_date, dept_id in rows:
-        try:
-            staged = stages[due_date]
-        except KeyError:
-            stage = stage_for(due_date=due_date, run_date=run_date, horizon=horizon, rules=rules)
-            staged = stages[due_date] = (
-                None
-                if stage is None
-                else (
-                    stage.key,
-                    f"escalate_{stage.days}"
-                    if stage.kind == "overdue" and stage.days >= rules.escalate_after
-                    else None,
-                )
+    current: set[int] = set()  # claims that are a milestone's current stage (taken over, not skipped)
+    new_item = tuple.__new__  # PlannedItem(…) with all its fields, without the keyword-default wrapper (10⁵ calls)
+    # The already-claimed check is done by the database: only milestones with a stage to claim or a stale
+    # claim to take over come back (on the second day of a run, a few rows instead of the whole log).
+    for ms_id, due_date, dept_id, stage_key, escalation_key, log_id, action, esc_id, esc_action in _due_milestones(
+        candidates,
+        run_date=run_date,
+        horizon=horizon,
+        limit=limit,
+        rules=rules,
+        cutoff=cutoff,
+        escalating=sorted(admins),
+    ):
+        if action == _NEW:
+            items[dept_id].append(new_item(PlannedItem, (ms_id, None, stage_key, due_date, None, None, "", None)))
+        elif action == _TAKE_OVER:
+            current.add(log_id)
+            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=log_id))
+        if esc_action == _NEW:
+            escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
+        elif esc_action == _TAKE_OVER:
+            current.add(esc_id)
+            escalations[dept_id].append(
+                PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_id, department_id=dept_id)
             )
-        if staged is None:
-            continue
-        stage_key, escalation_key = staged
-        claim = existing.pop((ms_id, stage_key, due_date), None) if existing else None
-        if claim is None:
-            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date))
-        elif claim[1] in done_states or claim[2] >= cutoff:
-            continue  # done, or someone is sending it right now
-        else:
-            items[dept_id].append(PlannedItem(ms_id, None, stage_key, due_date, log_id=claim[0]))
-        if escalation_key:
-            esc_claim = existing.pop((ms_id, escalation_key, due_date), None) if existing else None
-            if esc_claim is None:
-                escalations[dept_id].append(PlannedItem(ms_id, None, escalation_key, due_date, department_id=dept_id))
-            elif esc_claim[1] not in done_states and esc_claim[2] < cutoff:
-                escalations[dept_id].append(
-                    PlannedItem(ms_id, None, escalation_key, due_date, log_id=esc_claim[0], department_id=dept_id)
-                )
     # Unfinished claims that are no longer the milestone's current stage (superseded, completed,
     # due date moved): they will never be sent.
-    for log_id, state, claimed_at in existing.values():
-        if state in (ReminderLog.State.CLAIMED, ReminderLog.State.FAILED) and claimed_at < cutoff:
-            to_skip.append(log_id)
+    to_skip: list[int] = sorted(unfinished_ids - current)
 
     _plan_sections(
         run_date=run_date,
@@ -256,7 +243,6 @@ def _plan_run(
                 Digest("department", dept_id, dept["municipality_id"], dept["name"], emails[dept_id], items[dept_id])
             )
     muni_ids = {departments[d]["municipality_id"] for d in escalations}
-    admins = _admin_recipients(muni_ids)
     names = dict(Municipality.objects.filter(id__in=muni_ids).values_list("id", "name")) if muni_ids else {}
     by_muni: dict[int, list[PlannedItem]] = defaultdict(list)
     for dept_id, dept_items in escalations.items():
@@ -265,6 +251,102 @@ def _plan_run(
         if admins.get(muni_id):
             digests.append(Digest("escalation", None, muni_id, names[muni_id], admins[muni_id], by_muni[muni_id]))
     return digests, to_skip
+
+
+_NEW, _TAKE_OVER, _NOTHING = 0, 1, 2  # what a milestone's current stage (or escalation) needs
+
+
+def _stage_table(
+    *, first: dt.date, limit: dt.date, run_date: dt.date, horizon: dt.date, rules: StageRules
+) -> list[tuple[dt.date, str, str | None]]:
+    """(due date, stage, escalation stage or None) for every due date from `first` to `limit` that has a stage
+    on `run_date`: stage_for, once per date (a few thousand dates for 10⁶ milestones), joined in SQL."""
+    table = []
+    day = first
+    while day <= limit:
+        stage = stage_for(due_date=day, run_date=run_date, horizon=horizon, rules=rules)
+        if stage is not None:
+            escalation = (
+                f"escalate_{stage.days}" if stage.kind == "overdue" and stage.days >= rules.escalate_after else None
+            )
+            table.append((day, stage.key, escalation))
+        day += dt.timedelta(days=1)
+    return table
+
+
+def _due_milestones(
+    candidates, *, run_date: dt.date, horizon: dt.date, limit: dt.date, rules, cutoff, escalating: list[int]
+):
+    """Candidate milestones with their current stage, joined to their claims in SQL (two queries).
+
+    Rows: (milestone, due date, department, stage, escalation stage, claim id, action, escalation claim id,
+    escalation action), action being _NEW (no claim yet), _TAKE_OVER (an unfinished claim past its lease) or
+    _NOTHING (sent, skipped, or being sent right now). Rows where neither needs anything are not returned.
+    Escalations are looked at only in the `escalating` municipalities (those with admins to tell)."""
+    # The earliest open due date (one index probe per open status on milestone_status_due_idx).
+    per_status = " UNION ALL ".join(
+        f"SELECT MIN(due_date) AS d FROM {Milestone._meta.db_table} WHERE status = %s" for _s in OPEN_STATUSES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(d) FROM ({per_status}) AS firsts", OPEN_STATUSES)
+        first = cursor.fetchone()[0]
+    if first is None:
+        return []
+    table = _stage_table(first=as_date(first), limit=limit, run_date=run_date, horizon=horizon, rules=rules)
+    if not table:
+        return []
+    stages_sql, stages_params = rows_source([("due_date", "date"), ("stage", "text"), ("escalation", "text")], table)
+    candidates_sql, candidates_params = candidates.query.sql_with_params()
+    log = ReminderLog._meta.db_table
+    done = [ReminderLog.State.SENT.value, ReminderLog.State.SKIPPED.value]
+    cutoff_db = ReminderLog._meta.get_field("claimed_at").get_db_prep_save(cutoff, connection)
+
+    def action(alias: str) -> str:
+        return (
+            f"CASE WHEN {alias}.id IS NULL THEN {_NEW} "
+            f"WHEN {alias}.state NOT IN (%s, %s) AND {alias}.claimed_at < %s THEN {_TAKE_OVER} ELSE {_NOTHING} END"
+        )
+
+    if escalating:
+        munis_sql, munis_params = rows_source([("id", "bigint")], [(m,) for m in escalating])
+        escalation_sql = (
+            f"e.id AS esc_id, CASE WHEN st.escalation IS NULL OR mu.id IS NULL THEN {_NOTHING} "
+            f"ELSE {action('e')} END AS esc_action "
+        )
+        escalation_joins = (
+            f"LEFT JOIN ({munis_sql}) AS mu ON mu.id = m.municipality_id "
+            f"LEFT JOIN {log} AS e ON mu.id IS NOT NULL AND e.milestone_id = m.id AND e.stage = st.escalation "
+            "AND e.due_date = m.due_date "
+        )
+        escalation_params = [*done, cutoff_db]
+    else:  # nobody to escalate to: no second look at the log
+        escalation_sql = f"NULL AS esc_id, {_NOTHING} AS esc_action "
+        escalation_joins, munis_params, escalation_params = "", [], []
+    sql = (
+        "SELECT * FROM ("
+        "SELECT m.id, m.due_date, m.owner_department_id, st.stage, st.escalation, "
+        f"c.id AS claim_id, {action('c')} AS action, {escalation_sql}"
+        f"FROM (SELECT id, due_date, owner_department_id, owner_department__municipality_id AS municipality_id "
+        f"FROM ({candidates_sql}) AS cand) AS m "
+        f"JOIN ({stages_sql}) AS st ON st.due_date = m.due_date "
+        f"LEFT JOIN {log} AS c ON c.milestone_id = m.id AND c.stage = st.stage AND c.due_date = m.due_date "
+        f"{escalation_joins}"
+        f") AS due WHERE action <> {_NOTHING} OR esc_action <> {_NOTHING}"
+    )
+    params = [
+        *done,
+        cutoff_db,
+        *escalation_params,
+        *candidates_params,
+        *stages_params,
+        *munis_params,
+    ]
+    with connection.cursor() as cursor:  # fetchall: 10⁵ rows are cheaper in one go than in ORM chunks of 100
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and not isinstance(rows[0][1], dt.date):  # SQLite: ISO text
+        rows = [(r[0], as_date(r[1]), *r[2:]) for r in rows]
+    return rows
 
 
 def _plan_sections(
@@ -289,7 +371,7 @@ def _plan_sections(
         claims = claims.filter(department__municipality_id=municipality_id)
     existing = {
         (section, object_id, stage_key, due_date): (log_id, state, claimed_at)
-        for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.values_list(
+        for log_id, section, object_id, stage_key, due_date, state, claimed_at in claims.order_by().values_list(
             "id", "section", "object_id", "stage", "due_date", "state", "claimed_at"
         )
     }
@@ -345,8 +427,10 @@ def _stale_measures(*, run_date: dt.date, departments, cutoff: dt.datetime):
     claims = {
         (m, d): (log_id, state, at)
         for log_id, m, d, state, at in ReminderLog.objects.filter(
-            measure_id__in=[r[0] for r in rows], stage=STAGE_STALE
-        ).values_list("id", "measure_id", "due_date", "state", "claimed_at")
+            measure_id__in=[r[0] for r in rows], stage=STAGE_STALE, due_date__in={r[2] for r in rows}
+        )
+        .order_by()
+        .values_list("id", "measure_id", "due_date", "state", "claimed_at")
     }
     result = []
     for measure_id, dept_id, period_start in rows:
