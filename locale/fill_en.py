@@ -1073,6 +1073,17 @@ EN: dict[str, str | tuple[str, str]] = {
     "チャネル": "Channel",
     "GX": "GX",
     "ウェルビーイング": "Well-being",
+    "進捗の分子（×100）": "Progress numerator (×100)",
+    "進捗の分母": "Progress denominator",
+    "遅延の施策数": "Late measures",
+    "遅延数が有効な期間の開始（この日の翌日から）": "Late count valid from (the day after)",
+    "遅延数が有効な期間の終了（この日まで）": "Late count valid until (inclusive)",
+    "計画×国の取組事項の進捗集計": "Progress totals per plan and national item",
+    "ページ送り": "Pagination",
+    "全%(n)s件中 %(a)s–%(b)s件": "%(a)s–%(b)s of %(n)s",
+    "前へ": "Previous",
+    "%(p)s / %(n)sページ": "Page %(p)s of %(n)s",
+    "次へ": "Next",
     "達成度＝（実績値−基準値）÷（目標値−基準値）。KPI区分: A 目標値を達成 / B %(b)s以上 / C %(c)s以上 / D %(c)s未満": (
         "Achievement = (actual − baseline) ÷ (target − baseline). KPI grades: A target reached / B %(b)s or more"
         " / C %(c)s or more / D below %(c)s"
