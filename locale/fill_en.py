@@ -1073,6 +1073,10 @@ EN: dict[str, str | tuple[str, str]] = {
     "チャネル": "Channel",
     "GX": "GX",
     "ウェルビーイング": "Well-being",
+    "ほか%(n)s件（取組事項の施策の一覧へ）": (
+        "%(n)s more (see the item's measures)",
+        "%(n)s more (see the item's measures)",
+    ),
     "進捗の分子（×100）": "Progress numerator (×100)",
     "進捗の分母": "Progress denominator",
     "遅延の施策数": "Late measures",
